@@ -1,0 +1,50 @@
+"""Field types and base classes shared by every event body in the catalog.
+
+The limits here are the product's limits (API.md): names, titles and references
+500 characters, other text 20,000, lists 200 items. They live on the types so
+every event that uses a type enforces them the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_ITEMS = 200
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+CountryCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+]
+Sha256 = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")
+]
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def items(max_length: int = MAX_ITEMS) -> Any:
+    """A list bound, so no event carries an unbounded list."""
+    return Field(default_factory=list, max_length=max_length)
+
+
+class Body(BaseModel):
+    """A value inside an event: immutable, and unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventBody(Body):
+    """What every lifecycle event carries besides its own fields.
+
+    `occurred_on` is the date the fact happened in the world; when a client
+    leaves it out the application fills in today's date from its clock.
+    `SCHEMA_VERSION` is stored with each event so an older shape can be
+    upcast when it is read back (see `events.catalog`).
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 1
+    occurred_on: date | None = None
+    source: Text | None = None

@@ -1,0 +1,95 @@
+"""The one list of lifecycle events: everything else is derived from it.
+
+The API's request union, the history view's decoding, the stored schema
+versions and the upcasters all come from `EVENT_TYPES`; adding an event type
+means adding its class to a module and to this list.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+
+from pydantic import Field, TypeAdapter
+
+from events.base import EventBody
+from events.cooperation import (
+    ActivityRecorded,
+    ComplementaryAgreementAdded,
+    FollowUpCompleted,
+    FollowUpScheduled,
+    PersonnelExchanged,
+)
+from events.drafting import Amended, Drafted
+from events.lifecycle import (
+    EnteredIntoForce,
+    Expired,
+    NoticeGiven,
+    Renewed,
+    Resumed,
+    Signed,
+    Suspended,
+    Terminated,
+)
+from events.parties import PartyAdded, PartyWithdrawn
+from events.records import DocumentAttached, NoteAdded, Retracted
+
+RecordableEvent = Annotated[
+    PartyAdded
+    | PartyWithdrawn
+    | Amended
+    | Signed
+    | EnteredIntoForce
+    | ComplementaryAgreementAdded
+    | PersonnelExchanged
+    | ActivityRecorded
+    | FollowUpScheduled
+    | FollowUpCompleted
+    | Renewed
+    | NoticeGiven
+    | Suspended
+    | Resumed
+    | Terminated
+    | NoteAdded
+    | DocumentAttached
+    | Retracted,
+    Field(discriminator="type"),
+]
+"""What a client may record on an existing agreement (the API's request body)."""
+
+SYSTEM_EVENTS: tuple[type[EventBody], ...] = (Drafted, Expired)
+"""Recorded by the tracker itself: the draft endpoint and the scheduler."""
+
+RECORDABLE_EVENTS: tuple[type[EventBody], ...] = get_args(get_args(RecordableEvent)[0])
+
+EVENT_TYPES: dict[str, type[EventBody]] = {
+    cls.model_fields["type"].default: cls for cls in (*RECORDABLE_EVENTS, *SYSTEM_EVENTS)
+}
+
+recordable_adapter: TypeAdapter[RecordableEvent] = TypeAdapter(RecordableEvent)
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+def event_class(type_name: str) -> type[EventBody]:
+    try:
+        return EVENT_TYPES[type_name]
+    except KeyError:
+        raise UnknownEventType(type_name) from None
+
+
+def upcast(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Bring stored fields of an older schema version up to the current one."""
+    cls = event_class(type_name)
+    while schema_version < cls.SCHEMA_VERSION:
+        step = getattr(cls, f"upcast_v{schema_version}_v{schema_version + 1}")
+        data = step(data)
+        schema_version += 1
+    return data
+
+
+def load(type_name: str, schema_version: int, data: dict[str, Any]) -> EventBody:
+    """Decode a stored event body, upcasting it first when it is older."""
+    cls = event_class(type_name)
+    return cls.model_validate(upcast(type_name, schema_version, data))

@@ -1,0 +1,225 @@
+"""The `Tracker` application: commands in, plain values out.
+
+Each method loads what it needs, asks the pure domain (`timeline.decide`) for
+the records to add, and saves every aggregate it touched in one atomic write.
+Library errors are translated into the domain errors of `tracker.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from events.base import EventBody
+from events.cooperation import ComplementaryAgreementAdded
+from events.drafting import Drafted
+from tracker.aggregate import Agreement, Receipt, ReferenceIndex
+from tracker.clock import Clock, SystemClock
+from tracker.errors import (
+    AgreementNotFound,
+    DuplicateReference,
+    IdempotencyKeyReused,
+    StaleVersion,
+    WriteConflict,
+)
+from tracker.state import AgreementState, Record
+from tracker.store import Database, DateAsISO
+from tracker.timeline import Moment, decide, decide_draft, view
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A client's Idempotency-Key, and a fingerprint of the request it came with."""
+
+    key: str
+    fingerprint: str
+
+
+class Tracker(Application[UUID]):
+    snapshotting_intervals = {Agreement: 50}
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        snapshot_interval: int = 50,
+    ) -> None:
+        # The library reads the interval from the instance; the class value turns snapshots on.
+        self.snapshotting_intervals = (  # type: ignore[misc]
+            {Agreement: snapshot_interval} if snapshot_interval else {}
+        )
+        super().__init__(env)
+        self.clock = clock or SystemClock()
+
+    @classmethod
+    def connect(
+        cls,
+        database_url: str,
+        *,
+        clock: Clock | None = None,
+        snapshot_interval: int = 50,
+    ) -> Tracker:
+        """The tracker on a `sqlite:///` or `postgresql://` store (see `tracker.store`)."""
+        database = Database(database_url)
+        database.ensure_schema()
+        env = database.store_env()
+        return cls(env, clock=clock, snapshot_interval=snapshot_interval)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # Commands
+
+    def draft(
+        self, body: Drafted, actor: str, *, idempotency: Idempotency | None = None
+    ) -> AgreementState:
+        """Create an agreement; returns its state."""
+        replayed = self._replay(idempotency)
+        if replayed is not None:
+            return replayed
+        record = decide_draft(uuid4(), body, self._moment(actor))
+        agreement = Agreement.draft(record)
+        self._save([agreement, *self._claims(body, agreement.id)], agreement, idempotency)
+        return agreement.state
+
+    def record(
+        self,
+        agreement_id: UUID,
+        body: EventBody,
+        actor: str,
+        *,
+        expected_version: int | None = None,
+        idempotency: Idempotency | None = None,
+    ) -> AgreementState:
+        """Record one lifecycle event; returns the agreement's new state."""
+        replayed = self._replay(idempotency)
+        if replayed is not None:
+            return replayed
+        agreement = self._agreement(agreement_id)
+        if expected_version is not None and expected_version != agreement.version:
+            raise StaleVersion(expected_version, agreement.version)
+        moment = self._moment(actor)
+        related: list[Aggregate] = []
+        if isinstance(body, ComplementaryAgreementAdded):
+            body, related = self._complementary(agreement, body, moment)
+        decision = decide(agreement.records, body, moment)
+        for record in decision.records:
+            agreement.append(record)
+        self._save([agreement, *related], agreement, idempotency)
+        return decision.state
+
+    # Queries
+
+    def state(
+        self,
+        agreement_id: UUID,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        version: int | None = None,
+    ) -> AgreementState:
+        agreement = self._agreement(agreement_id)
+        if as_of is None and known_at is None and version is None:
+            return agreement.state
+        state = view(agreement.records, as_of=as_of, known_at=known_at, version=version)
+        if state is None:
+            raise AgreementNotFound(agreement_id, " at that point: it was not drafted yet")
+        return state
+
+    def history(self, agreement_id: UUID) -> list[Record]:
+        """Every record of the agreement, retracted ones included, in recorded order."""
+        return list(self._agreement(agreement_id).records)
+
+    def agreement_for_reference(self, reference: str) -> UUID | None:
+        try:
+            claim: Aggregate = self.repository.get(ReferenceIndex.id_for(reference))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, ReferenceIndex)
+        return claim.agreement_id
+
+    # Helpers
+
+    def _moment(self, actor: str) -> Moment:
+        return Moment(self.clock.now(), actor)
+
+    def _agreement(self, agreement_id: UUID) -> Agreement:
+        try:
+            agreement: Aggregate = self.repository.get(agreement_id)
+        except AggregateNotFoundError:
+            raise AgreementNotFound(agreement_id) from None
+        if not isinstance(agreement, Agreement):
+            raise AgreementNotFound(agreement_id)
+        return agreement
+
+    def _claims(self, body: Drafted, agreement_id: UUID) -> list[Aggregate]:
+        if body.reference is None:
+            return []
+        holder = self.agreement_for_reference(body.reference)
+        if holder is not None:
+            raise DuplicateReference(body.reference, holder)
+        return [ReferenceIndex.claim(body.reference, agreement_id)]
+
+    def _complementary(
+        self, parent: Agreement, body: ComplementaryAgreementAdded, moment: Moment
+    ) -> tuple[ComplementaryAgreementAdded, list[Aggregate]]:
+        """The child agreement, drafted under this one; both are saved together."""
+        child_id = uuid4()
+        draft = body.agreement.model_copy(
+            update={
+                "parent_id": parent.id,
+                "occurred_on": body.agreement.occurred_on or body.occurred_on,
+            }
+        )
+        child = Agreement.draft(decide_draft(child_id, draft, moment))
+        linked = body.model_copy(update={"agreement": draft, "child_id": child_id})
+        return linked, [child, *self._claims(draft, child_id)]
+
+    def _replay(self, idempotency: Idempotency | None) -> AgreementState | None:
+        """The first answer to this Idempotency-Key, if there was one."""
+        if idempotency is None:
+            return None
+        try:
+            receipt: Aggregate = self.repository.get(Receipt.id_for(idempotency.key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(receipt, Receipt)
+        if receipt.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused
+        return self.state(receipt.agreement_id, version=receipt.agreement_version)
+
+    def _save(
+        self,
+        aggregates: list[Aggregate],
+        answered: Agreement,
+        idempotency: Idempotency | None,
+    ) -> None:
+        if idempotency is not None:
+            key, fingerprint = idempotency.key, idempotency.fingerprint
+            aggregates.append(Receipt.issue(key, fingerprint, answered.id, answered.version))
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise self._conflict(aggregates) from None
+
+    def _conflict(self, aggregates: list[Aggregate]) -> Exception:
+        """Say which part of a refused write another writer had already stored."""
+        for aggregate in aggregates:
+            if isinstance(aggregate, ReferenceIndex) and aggregate.id in self.repository:
+                return DuplicateReference(aggregate.reference, self._holder(aggregate.id))
+            if isinstance(aggregate, Receipt) and aggregate.id in self.repository:
+                return WriteConflict("a request with this Idempotency-Key is being recorded")
+        return WriteConflict("another write to this agreement was saved first; reload and retry")
+
+    def _holder(self, claim_id: UUID) -> UUID:
+        claim: Any = self.repository.get(claim_id)
+        return UUID(str(claim.agreement_id))

@@ -1,0 +1,106 @@
+"""Domain errors: each says what was refused and why, in words a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """Base of every refusal the tracker makes on purpose."""
+
+    code = "refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidField(DomainError):
+    """A value that is well-formed but impossible for this agreement."""
+
+    code = "invalid_field"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class TransitionRefused(DomainError):
+    """The lifecycle does not allow this event in the agreement's state."""
+
+    code = "transition_refused"
+
+    def __init__(self, event_type: str, status: str, allowed: Iterable[str]) -> None:
+        self.event_type = event_type
+        self.status = status
+        self.allowed = sorted(allowed)
+        super().__init__(
+            f"cannot record '{event_type}' while the agreement is {status}; "
+            f"allowed while {status}: {', '.join(self.allowed) or 'nothing'}"
+        )
+
+
+class NotYetDrafted(DomainError):
+    code = "transition_refused"
+
+    def __init__(self, event_type: str, occurred_on: date, drafted_on: date | None) -> None:
+        when = f"drafted on {drafted_on}" if drafted_on else "drafted"
+        super().__init__(
+            f"cannot record '{event_type}' on {occurred_on}: the agreement was only {when}"
+        )
+
+
+class TimelineConflict(DomainError):
+    """A backdated event would make a later event impossible."""
+
+    code = "timeline_conflict"
+
+    def __init__(self, event_type: str, occurred_on: date, cause: DomainError) -> None:
+        super().__init__(
+            f"recording '{event_type}' on {occurred_on} would make the timeline impossible: "
+            f"{cause.message}"
+        )
+        self.cause = cause
+
+
+class AgreementNotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, agreement_id: UUID, detail: str = "") -> None:
+        super().__init__(f"no agreement {agreement_id}{detail}")
+        self.agreement_id = agreement_id
+
+
+class DuplicateReference(DomainError):
+    code = "duplicate_reference"
+
+    def __init__(self, reference: str, agreement_id: UUID) -> None:
+        super().__init__(f"reference '{reference}' is already used by agreement {agreement_id}")
+        self.reference = reference
+        self.agreement_id = agreement_id
+
+
+class StaleVersion(DomainError):
+    """The agreement moved on since the version the writer expected."""
+
+    code = "stale_version"
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, the agreement is at version {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class WriteConflict(DomainError):
+    """Another writer saved first; nothing of this write was stored."""
+
+    code = "write_conflict"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was already used for a different request")
