@@ -92,4 +92,6 @@ def upcast(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[st
 def load(type_name: str, schema_version: int, data: dict[str, Any]) -> EventBody:
     """Decode a stored event body, upcasting it first when it is older."""
     cls = event_class(type_name)
-    return cls.model_validate(upcast(type_name, schema_version, data))
+    if schema_version < cls.SCHEMA_VERSION:
+        data = upcast(type_name, schema_version, data)
+    return cls.model_validate(data)

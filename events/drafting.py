@@ -55,7 +55,11 @@ class Drafted(EventBody):
 
 
 class AmendableTerms(Body):
-    """The terms an amendment may change; a field left out stays as it was."""
+    """The terms an amendment may change; a field left out (or null) stays as it was.
+
+    Null and absent mean the same so that an amendment read back from the store,
+    where every field is written, changes exactly what it changed when recorded.
+    """
 
     title: Name | None = None
     purpose: Text | None = None
@@ -65,7 +69,7 @@ class AmendableTerms(Body):
 
     @model_validator(mode="after")
     def _changes_something(self) -> AmendableTerms:
-        if not self.model_fields_set:
+        if not self.model_dump(exclude_none=True):
             raise ValueError("an amendment must change at least one term")
         return self
 

@@ -101,12 +101,33 @@ class Agreement(Aggregate):
             raise ValueError(f"record {record.version} does not follow version {self.version}")
         self.trigger_event(self.Recorded, **stored_fields(record))
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Agreement:
+        """A copy for one command, as the repository hands out from its cache.
+
+        Stored facts and decoded records never change once made, so the copy
+        shares them and only gets lists of its own: copying is cheap, and a
+        command that fails leaves the cached agreement as it was.
+        """
+        decoded = self.records
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.facts = list(self.facts)
+        copy.__dict__["_records"] = list(decoded)
+        copy._pending_events = list(self._pending_events)
+        return copy
+
     @property
     def records(self) -> list[Record]:
-        """The facts decoded; decoded once per fact and kept while the object lives."""
-        cache: list[Record] = self.__dict__.setdefault("_records", [])
-        for fact in self.facts[len(cache) :]:
-            cache.append(_decode(self.id, fact))
+        """The facts decoded; decoded once per fact and kept while the object lives.
+
+        The decoded list is replaced, never extended in place, so two threads
+        reading a cached agreement at once cannot decode a fact twice into it.
+        """
+        cache: list[Record] = self.__dict__.get("_records", [])
+        if len(cache) < len(self.facts):
+            fresh = [_decode(self.id, fact) for fact in self.facts[len(cache) :]]
+            cache = [*cache, *fresh]
+            self.__dict__["_records"] = cache
         return cache
 
     @property

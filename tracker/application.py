@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -44,6 +44,9 @@ class Idempotency:
 
 class Tracker(Application[UUID]):
     snapshotting_intervals = {Agreement: 50}
+    # Recently used agreements stay decoded in memory; each load still fetches the events
+    # stored since (fast-forward), so writers in other processes are always seen.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "256", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
     def __init__(
         self,
@@ -52,10 +55,13 @@ class Tracker(Application[UUID]):
         clock: Clock | None = None,
         snapshot_interval: int = 50,
     ) -> None:
-        # The library reads the interval from the instance; the class value turns snapshots on.
+        # The library reads the interval from the instance; the class value turns snapshots on,
+        # so an interval of 0 also turns them off explicitly: none taken, none read.
         self.snapshotting_intervals = (  # type: ignore[misc]
             {Agreement: snapshot_interval} if snapshot_interval else {}
         )
+        if not snapshot_interval:
+            env = {**(env or {}), "IS_SNAPSHOTTING_ENABLED": "n"}
         super().__init__(env)
         self.clock = clock or SystemClock()
 
@@ -70,8 +76,8 @@ class Tracker(Application[UUID]):
         """The tracker on a `sqlite:///` or `postgresql://` store (see `tracker.store`)."""
         database = Database(database_url)
         database.ensure_schema()
-        env = database.store_env()
-        return cls(env, clock=clock, snapshot_interval=snapshot_interval)
+        with database.creation_lock():
+            return cls(database.store_env(), clock=clock, snapshot_interval=snapshot_interval)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -150,7 +156,8 @@ class Tracker(Application[UUID]):
     # Helpers
 
     def _moment(self, actor: str) -> Moment:
-        return Moment(self.clock.now(), actor)
+        """Stored moments are UTC whatever zone the clock reports in."""
+        return Moment(self.clock.now().astimezone(UTC), actor)
 
     def _agreement(self, agreement_id: UUID) -> Agreement:
         try:

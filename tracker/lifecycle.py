@@ -145,7 +145,7 @@ def _party_withdrawn(state: AgreementState, _: Record, body: PartyWithdrawn) -> 
 
 @_rule(Amended, LIVE)
 def _amended(state: AgreementState, _: Record, body: Amended) -> AgreementState:
-    changes = body.changes.model_dump(exclude_unset=True)
+    changes = body.changes.model_dump(exclude_none=True)
     if "areas" in changes:
         changes["areas"] = tuple(changes["areas"])
     if "renewal" in changes:

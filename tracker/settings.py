@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from events.reminders import ReminderRule
+from tracker.reminders.rules import ReminderPolicy
+from tracker.webhooks import WebhookPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tracker.sqlite"
 
@@ -31,12 +35,66 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _tokens(raw: str) -> dict[str, str]:
+    """`token:actor,token2:actor2` -> {token: actor}; empty means the API is open."""
+    tokens: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        token, _, actor = entry.partition(":")
+        if not token.strip() or not actor.strip():
+            raise SettingsError(f"TRACKER_API_TOKENS entries are token:actor, not {entry!r}")
+        tokens[token.strip()] = actor.strip()
+    return tokens
+
+
+def _leads(raw: str) -> dict[ReminderRule, tuple[int, ...]]:
+    """`anniversary=14;expiry=90,30,7` -> lead days per rule; rules left out keep their default."""
+    leads = dict(ReminderPolicy().leads)
+    for entry in filter(None, (part.strip() for part in raw.split(";"))):
+        name, _, days = entry.partition("=")
+        try:
+            rule = ReminderRule(name.strip())
+            leads[rule] = tuple(int(d) for d in days.split(",") if d.strip())
+        except ValueError:
+            known = ", ".join(r.value for r in ReminderRule)
+            raise SettingsError(
+                f"TRACKER_REMINDER_LEADS entries are rule=days,days (rules: {known}), not {entry!r}"
+            ) from None
+        if any(d < 0 for d in leads[rule]):
+            raise SettingsError(f"TRACKER_REMINDER_LEADS: lead times are days ahead, not {entry!r}")
+    return leads
+
+
+def _reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
+    return ReminderPolicy(
+        leads=_leads(env.get("TRACKER_REMINDER_LEADS", "")),
+        overdue_every_days=_int(env, "TRACKER_REMINDER_OVERDUE_EVERY_DAYS", 7),
+        catch_up_days=_int(env, "TRACKER_REMINDER_CATCH_UP_DAYS", 30),
+    )
+
+
+def _webhook_policy(env: Mapping[str, str]) -> WebhookPolicy:
+    urls = tuple(u.strip() for u in env.get("TRACKER_WEBHOOK_URLS", "").split(",") if u.strip())
+    secret = env.get("TRACKER_WEBHOOK_SECRET", "")
+    if urls and not secret:
+        raise SettingsError("TRACKER_WEBHOOK_SECRET is needed to sign TRACKER_WEBHOOK_URLS posts")
+    return WebhookPolicy(
+        urls=urls,
+        secret=secret,
+        max_attempts=_int(env, "TRACKER_WEBHOOK_MAX_ATTEMPTS", WebhookPolicy.max_attempts),
+        backoff_seconds=_int(env, "TRACKER_WEBHOOK_BACKOFF_SECONDS", WebhookPolicy.backoff_seconds),
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     scheduler: bool = True
     max_body_bytes: int = 1024 * 1024
     snapshot_interval: int = 50
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    scheduler_interval_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,4 +104,8 @@ class Settings:
             scheduler=_flag(env.get("TRACKER_SCHEDULER", "on")),
             max_body_bytes=_int(env, "TRACKER_MAX_BODY_BYTES", cls.max_body_bytes),
             snapshot_interval=_int(env, "TRACKER_SNAPSHOT_INTERVAL", cls.snapshot_interval),
+            api_tokens=_tokens(env.get("TRACKER_API_TOKENS", "")),
+            reminders=_reminder_policy(env),
+            webhooks=_webhook_policy(env),
+            scheduler_interval_seconds=_int(env, "TRACKER_SCHEDULER_INTERVAL_SECONDS", 60),
         )

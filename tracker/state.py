@@ -39,7 +39,7 @@ class Record:
 
     @property
     def type(self) -> str:
-        return str(self.body.model_fields["type"].default)
+        return str(type(self.body).model_fields["type"].default)
 
 
 class View(BaseModel):

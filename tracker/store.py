@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,6 +12,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import psycopg
 from eventsourcing.persistence import Transcoding
 from psycopg import sql
+
+
+CREATION_LOCK = 7_402_711
+"""The advisory lock key held while the event store's tables are created."""
 
 
 class UnsupportedDatabaseURL(ValueError):
@@ -47,6 +53,23 @@ class Database:
                 conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
                 )
+
+    @contextmanager
+    def creation_lock(self) -> Iterator[None]:
+        """Serialise table creation across processes starting together.
+
+        The library's CREATE TYPE/TABLE ... IF NOT EXISTS races when two
+        processes create the same PostgreSQL tables at once; SQLite needs nothing.
+        """
+        if not self.is_postgres:
+            yield
+            return
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (CREATION_LOCK,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (CREATION_LOCK,))
 
     def store_env(self) -> dict[str, str]:
         """The eventsourcing settings for this database."""

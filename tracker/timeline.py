@@ -122,7 +122,7 @@ def decide(records: Sequence[Record], command: EventBody, moment: Moment) -> Dec
     bodies: list[EventBody] = [_dated(command, occurred_on)]
     if isinstance(command, Signed):
         force = command.enters_into_force_on
-        if force is not None and force <= moment.today:
+        if force is not None and occurred_on <= force <= moment.today:
             bodies.append(EnteredIntoForce(occurred_on=force, source=command.source))
     head = records[-1].version
     agreement_id = records[0].agreement_id

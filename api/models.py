@@ -1,0 +1,86 @@
+"""Request and response bodies that are the API's own (the rest come from the catalog).
+
+The draft request is derived from `events.drafting.Drafted` field by field, so
+the OpenAPI document follows the catalog and cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+from events.drafting import Drafted
+from tracker.state import AgreementState
+
+if TYPE_CHECKING:
+    DraftAgreement = Drafted
+else:
+    DraftAgreement = create_model(
+        "DraftAgreement",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        __doc__="A new agreement: the `drafted` event without its `type`.",
+        **{
+            name: (field.annotation, field)
+            for name, field in Drafted.model_fields.items()
+            if name != "type"
+        },
+    )
+
+
+def as_drafted(request: DraftAgreement) -> Drafted:
+    """The catalog's event for a draft request (its fields are already valid)."""
+    return Drafted(**dict(request))
+
+
+class HistoryEvent(BaseModel):
+    version: int
+    type: str
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    source: str | None
+    data: dict[str, Any]
+    retracted: bool
+
+
+class History(BaseModel):
+    agreement_id: UUID
+    events: list[HistoryEvent]
+
+
+class AgreementList(BaseModel):
+    items: list[AgreementState]
+    next_cursor: str | None
+
+
+class FeedItem(BaseModel):
+    position: int
+    agreement_id: UUID
+    version: int
+    type: str
+    occurred_on: date
+    recorded_at: datetime
+
+
+class Feed(BaseModel):
+    items: list[FeedItem]
+    last_position: int
+
+
+class Health(BaseModel):
+    status: str
+
+
+class ProjectionLag(BaseModel):
+    name: str
+    position: int
+    head: int
+    lag: int
+
+
+class Readiness(BaseModel):
+    status: str
+    projections: list[ProjectionLag]

@@ -1,0 +1,296 @@
+"""`ReadModels`: follows the event log into the views, exactly once, and answers queries.
+
+The log is read by position in batches. Each batch is one view transaction
+in which every projection writes its rows and moves its position from the
+value it started from to the batch's last position (a compare-and-set). So a
+crash anywhere inside a batch leaves nothing of it, and a batch that another
+worker already stored is refused as a whole rather than applied twice.
+Positions cover every notification, including the ones a projection skips,
+so waiting for any position ends.
+
+Several processes may follow one PostgreSQL store. A batch transaction first
+takes the views' writer lock (`Tx.lock_writers`); a worker that finds it
+taken leaves the batch to its holder and tries again on its next tick, so
+workers neither repeat each other's work nor deadlock. Tables are created
+once: a digest of every projection's DDL is recorded in `view_schema`, and a
+process that finds its digest there runs no DDL at all.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from eventsourcing.persistence import Notification
+
+from projections.base import AGREEMENT_TOPICS, Batch, Positioned, Projection
+from projections.db import Row, Tx, ViewDB
+from projections.folds import AgreementFolds
+from projections.listing import AgreementPage, AgreementQuery, list_agreements
+from projections.registry import PROJECTIONS
+from projections.timeline import EventFeed, events_after
+from tracker.application import Tracker
+
+__all__ = [
+    "AgreementPage",
+    "AgreementQuery",
+    "EventFeed",
+    "PositionMoved",
+    "ProjectionStatus",
+    "ReadModels",
+]
+
+BATCH_SIZE = 1000
+REBUILD_BATCH_SIZE = 5000
+"""A rebuild writes bigger batches: fewer commits, and an agreement's row written fewer times."""
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+    lag: int
+
+
+class PositionMoved(Exception):
+    """Another worker stored this batch first; the batch is dropped and the log re-read."""
+
+
+class ReadModels:
+    def __init__(self, db: ViewDB, projections: Sequence[Projection] | None = None) -> None:
+        self.db = db
+        self.projections = list(PROJECTIONS if projections is None else projections)
+        self._folds = AgreementFolds()
+        self._wanted = _wanted_topics(self.projections)
+        self._working = threading.RLock()
+        self._advanced = threading.Condition()
+        self._create()
+
+    @classmethod
+    def connect(
+        cls, database_url: str, projections: Sequence[Projection] | None = None
+    ) -> ReadModels:
+        """The read models of the events at `database_url`, their tables created if missing."""
+        return cls(ViewDB.connect(database_url), projections)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # Following the log
+
+    def catch_up(self, tracker: Tracker) -> int:
+        """Process everything recorded so far; returns how many notifications were read.
+
+        Returns early when another worker is storing a batch: that worker goes
+        on from there, and the next call continues after it.
+        """
+        with self._working:
+            return self._follow(tracker, BATCH_SIZE, wait=False)
+
+    def rebuild(self, tracker: Tracker) -> int:
+        """Empty every view and replay the whole log; returns how many notifications it read."""
+        with self._working:
+            with self.db.transaction() as tx:
+                tx.lock_writers()
+                for projection in self.projections:
+                    projection.reset(tx)
+                    _rewind(tx, projection.name)
+            self._folds.forget()
+            with _young_collections_only() as collect:
+                return self._follow(tracker, REBUILD_BATCH_SIZE, wait=True, after_batch=collect)
+
+    def wait_for(self, tracker: Tracker, position: int | None = None, timeout: float = 2.0) -> bool:
+        """Wait (bounded) until every view has processed `position` (default: the log's head).
+
+        Read-your-writes: after a write, wait for the head, then query.
+        """
+        target = position if position is not None else self._head(tracker)
+        deadline = time.monotonic() + timeout
+        while min(self.positions().values()) < target:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._advanced:
+                self._advanced.wait(min(remaining, 0.05))
+        return True
+
+    def positions(self) -> dict[str, int]:
+        return self._positions(self.db.fetch("SELECT name, position FROM view_positions"))
+
+    def status(self, tracker: Tracker) -> list[ProjectionStatus]:
+        head = self._head(tracker)
+        return [
+            ProjectionStatus(name, position, head, max(head - position, 0))
+            for name, position in self.positions().items()
+        ]
+
+    # Queries
+
+    def list_agreements(self, query: AgreementQuery) -> AgreementPage:
+        return list_agreements(self.db, query)
+
+    def events_after(self, after: int, limit: int) -> EventFeed:
+        return events_after(self.db, after, limit)
+
+    # Internals
+
+    def _follow(
+        self,
+        tracker: Tracker,
+        batch_size: int,
+        *,
+        wait: bool,
+        after_batch: Callable[[], object] = lambda: None,
+    ) -> int:
+        processed = 0
+        while self._head(tracker) > min(self.positions().values()):
+            try:
+                with self.db.transaction() as tx:
+                    if not tx.lock_writers(wait=wait):
+                        return processed
+                    positions = self._positions(
+                        tx.fetch("SELECT name, position FROM view_positions")
+                    )
+                    notifications = tracker.recorder.select_notifications(
+                        min(positions.values()), batch_size, inclusive_of_start=False
+                    )
+                    if not notifications:
+                        return processed
+                    self._process(tx, tracker, notifications, positions)
+            except PositionMoved:
+                continue
+            except BaseException:
+                self._folds.forget()
+                raise
+            processed += len(notifications)
+            after_batch()
+            with self._advanced:
+                self._advanced.notify_all()
+        return processed
+
+    def _positions(self, rows: list[Row]) -> dict[str, int]:
+        stored = {row["name"]: int(row["position"]) for row in rows}
+        return {p.name: stored[p.name] for p in self.projections}
+
+    def _create(self) -> None:
+        """Create the tables, unless this exact schema was created before.
+
+        The check is a plain read: a process starting while others catch up
+        takes no lock at all. DDL runs under the writer lock, never inside a
+        batch's transaction.
+        """
+        digest = self._schema_digest()
+        if self.db.has_table("view_schema") and self.db.fetch(
+            "SELECT 1 FROM view_schema WHERE digest = ?", (digest,)
+        ):
+            return
+        with self.db.transaction() as tx:
+            tx.lock_writers()
+            for statement in self._ddl(tx.is_postgres):
+                tx.execute(statement)
+            tx.executemany(
+                "INSERT INTO view_positions (name, position) VALUES (?, 0)"
+                " ON CONFLICT (name) DO NOTHING",
+                [(projection.name,) for projection in self.projections],
+            )
+            tx.execute(
+                "INSERT INTO view_schema (digest) VALUES (?) ON CONFLICT (digest) DO NOTHING",
+                (digest,),
+            )
+
+    def _ddl(self, is_postgres: bool) -> list[str]:
+        integer = "BIGINT" if is_postgres else "INTEGER"
+        statements = [
+            "CREATE TABLE IF NOT EXISTS view_schema (digest TEXT PRIMARY KEY)",
+            "CREATE TABLE IF NOT EXISTS view_positions ("
+            f"name TEXT PRIMARY KEY, position {integer} NOT NULL)",
+        ]
+        for projection in self.projections:
+            statements += projection.ddl(is_postgres)
+        return statements
+
+    def _schema_digest(self) -> str:
+        """Names every projection and every statement of its DDL: any change is a new digest."""
+        names = [projection.name for projection in self.projections]
+        text = "\n".join([*names, *self._ddl(self.db.is_postgres)])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _process(
+        self,
+        tx: Tx,
+        tracker: Tracker,
+        notifications: Sequence[Notification],
+        positions: dict[str, int],
+    ) -> None:
+        last = notifications[-1].id
+        decoded = [
+            Positioned(n.id, n.topic, tracker.mapper.to_domain_event(n))
+            for n in notifications
+            if self._wanted is None or n.topic in self._wanted
+        ]
+        agreement_events = (d.event for d in decoded if d.topic in AGREEMENT_TOPICS)
+        states = self._folds.advance(tracker, agreement_events)
+        batches: dict[tuple[int, frozenset[str] | None], Batch] = {}
+        for projection in self.projections:
+            start = positions[projection.name]
+            if start >= last:
+                continue
+            _claim(tx, projection.name, start, last)
+            key = (start, projection.topics)
+            if key not in batches:
+                events = [d for d in decoded if d.position > start and projection.reads(d.topic)]
+                batches[key] = Batch(events, states)
+            if batches[key].events:
+                projection.process(tx, batches[key])
+
+    @staticmethod
+    def _head(tracker: Tracker) -> int:
+        return tracker.recorder.max_notification_id() or 0
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[Callable[[], object]]:
+    """Automatic garbage collection off; the caller collects the young generations per batch.
+
+    A rebuild keeps thousands of decoded agreements alive, and every automatic
+    full collection would walk them all again (about a quarter of a rebuild's
+    time). Collecting the two young generations after each batch still frees
+    any reference cycle a batch leaves behind; full collections resume after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _claim(tx: Tx, name: str, start: int, end: int) -> None:
+    """Move a position from `start` to `end`, or refuse if it is no longer at `start`."""
+    moved = tx.execute(
+        "UPDATE view_positions SET position = ? WHERE name = ? AND position = ?",
+        (end, name, start),
+    )
+    if moved.rowcount != 1:
+        raise PositionMoved(name)
+
+
+def _wanted_topics(projections: Sequence[Projection]) -> frozenset[str] | None:
+    """The topics worth decoding; None when some projection reads every event."""
+    wanted: set[str] = set()
+    for projection in projections:
+        if projection.topics is None:
+            return None
+        wanted |= projection.topics
+    return frozenset(wanted)
+
+
+def _rewind(tx: Tx, name: str) -> None:
+    tx.execute("UPDATE view_positions SET position = 0 WHERE name = ?", (name,))

@@ -1,0 +1,1 @@
+"""Reminders: the rules that make a date due, the reminder aggregate, the calendar."""

@@ -1,0 +1,87 @@
+"""The `Reminder` aggregate: one reminder, its acknowledgement and its deliveries.
+
+Its id is derived from what it reminds of (see `rules.reminder_id`), so a
+second sweep, a second scheduler or a retry that tries to issue the same
+reminder makes the store refuse the write. Topics are explicit strings, as
+for the agreement, so stored events never depend on module paths.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from events.reminders import (
+    DeliveryAttempted,
+    ReminderAcknowledged,
+    ReminderEvent,
+    ReminderIssued,
+    load,
+)
+from tracker.reminders.rules import reminder_id
+
+
+def _stored(body: ReminderEvent) -> dict[str, Any]:
+    return {
+        "type": type(body).model_fields["type"].default,
+        "schema_version": body.SCHEMA_VERSION,
+        "data": body.model_dump(mode="json", exclude={"type"}),
+    }
+
+
+class Reminder(Aggregate):
+    TOPIC = "tracker:Reminder"
+
+    class Created(Aggregate.Created):
+        TOPIC = "tracker:Reminder.Issued"
+        type: str
+        schema_version: int
+        data: dict[str, Any]
+
+    class Recorded(Aggregate.Event):
+        TOPIC = "tracker:Reminder.Recorded"
+        type: str
+        schema_version: int
+        data: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Reminder)
+            aggregate.facts.append(_fact(self.__dict__))
+
+    def __init__(self, type: str, schema_version: int, data: dict[str, Any]) -> None:
+        first = {"type": type, "schema_version": schema_version, "data": data}
+        self.facts: list[dict[str, Any]] = [first]
+
+    @classmethod
+    def issue(cls, body: ReminderIssued) -> Reminder:
+        id = reminder_id(body.agreement_id, body.rule, body.subject, body.due_on, body.stage)
+        return cls._create(cls.Created, id=id, **_stored(body))
+
+    def acknowledge(self, body: ReminderAcknowledged) -> None:
+        self.trigger_event(self.Recorded, **_stored(body))
+
+    def record_attempt(self, body: DeliveryAttempted) -> None:
+        self.trigger_event(self.Recorded, **_stored(body))
+
+    @property
+    def bodies(self) -> list[ReminderEvent]:
+        return [load(f["type"], f["schema_version"], f["data"]) for f in self.facts]
+
+    @property
+    def issued(self) -> ReminderIssued:
+        first = self.bodies[0]
+        assert isinstance(first, ReminderIssued)
+        return first
+
+    @property
+    def acknowledged(self) -> ReminderAcknowledged | None:
+        return next((e for e in self.bodies if isinstance(e, ReminderAcknowledged)), None)
+
+    @property
+    def attempts(self) -> list[DeliveryAttempted]:
+        return [e for e in self.bodies if isinstance(e, DeliveryAttempted)]
+
+
+def _fact(fields: dict[str, Any]) -> dict[str, Any]:
+    return {n: fields[n] for n in ("type", "schema_version", "data")}

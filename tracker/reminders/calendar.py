@@ -1,0 +1,71 @@
+"""The dates that matter as an RFC 5545 calendar, for calendar apps to subscribe to.
+
+One all-day event per date row: a yearly recurring event for each
+agreement's signature anniversary (from the first anniversary on), and single
+events for expiries, notice deadlines and open follow-ups. Each event's UID
+is derived from the agreement, the rule and the subject, never from the date,
+so when a renewal moves an expiry the calendar app updates the event it
+already has instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar, Event, vRecur
+
+from events.reminders import ReminderRule
+from tracker.reminders.rules import DateRow, anniversary_of
+
+PRODID = "-//Agreement tracker//Reminders//EN"
+UID_DOMAIN = "agreement-tracker"
+
+_SUMMARIES = {
+    ReminderRule.ANNIVERSARY: "Anniversary of the signature: {name}",
+    ReminderRule.EXPIRY: "Expiry: {name}",
+    ReminderRule.NOTICE_DEADLINE: "Last day to give notice of non-renewal: {name}",
+    ReminderRule.FOLLOW_UP: "Follow-up due: {name}",
+}
+
+
+def event_uid(row: DateRow) -> str:
+    subject = row.subject or "-"
+    return f"{row.agreement_id}.{row.rule.value}.{subject}@{UID_DOMAIN}"
+
+
+def _event(row: DateRow, stamp: datetime) -> Event:
+    name = f"{row.title} ({row.reference})" if row.reference else row.title
+    start = row.due_on
+    event = Event()
+    event.add("uid", event_uid(row))
+    event.add("dtstamp", stamp)
+    event.add("summary", _SUMMARIES[row.rule].format(name=name))
+    event.add("description", f"Agreement {row.agreement_id}")
+    event.add("transp", "TRANSPARENT")
+    if row.rule is ReminderRule.ANNIVERSARY:
+        start = anniversary_of(row.due_on, row.due_on.year + 1)
+        event.add("rrule", _yearly(row.due_on))
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(days=1))
+    return event
+
+
+def _yearly(signed_on: date) -> vRecur:
+    """29 February recurs on the last day of February, so it is kept every year."""
+    if (signed_on.month, signed_on.day) == (2, 29):
+        return vRecur(freq="YEARLY", bymonth=2, bymonthday=-1)
+    return vRecur(freq="YEARLY")
+
+
+def build_calendar(rows: Iterable[DateRow], stamp: datetime) -> bytes:
+    """The feed for these date rows; `stamp` (tz-aware UTC) is when it was produced."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Agreement tracker")
+    for row in rows:
+        calendar.add_component(_event(row, stamp))
+    return bytes(calendar.to_ical())
