@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -13,7 +12,7 @@ from api.conditions import IdempotencyKey, IfMatch, etag, expected_version, idem
 from api.deps import get_actor, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from api.models import DraftAgreement, History, HistoryEvent, as_drafted
-from events.base import Version
+from events.base import Day, Version
 from events.catalog import RecordableEvent
 from tracker.application import Tracker
 from tracker.errors import AgreementNotFound, WriteConflict
@@ -110,7 +109,7 @@ def _stale(conflict: WriteConflict, expected: int) -> ApiError:
 def read_agreement(
     agreement_id: AgreementId,
     tracker: TrackerDep,
-    as_of: Annotated[date | None, Query(description="The state effective on this date.")] = None,
+    as_of: Annotated[Day | None, Query(description="The state effective on this date.")] = None,
     known_at: Annotated[
         AwareDatetime | None,
         Query(description="The state as the store knew it at this moment (with an offset)."),

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError
+from events.base import Day
 from events.reminders import ReminderAcknowledged, ReminderRule
 from projections.reminders import ReminderQuery, calendar_rows, list_reminders
 from projections.service import ReadModels
@@ -77,7 +78,7 @@ def reminders(
     tracker: TrackerDep,
     read_models: ReadModelsDep,
     status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
-    due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
+    due_before: Annotated[Day | None, Query(description="Due strictly before this date.")] = None,
     agreement_id: Annotated[UUID | None, Query()] = None,
     rule: Annotated[ReminderRule | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,

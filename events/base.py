@@ -7,10 +7,11 @@ every event that uses a type enforces them the same way.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 MAX_ITEMS = 200
 
@@ -23,6 +24,21 @@ Sha256 = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")
 ]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    """Only `YYYY-MM-DD` (or a date) is a date: pydantic alone reads `0` as 1970-01-01."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+"""A calendar date, written YYYY-MM-DD; an impossible one (2020-02-30) is refused too."""
 
 
 def items(max_length: int = MAX_ITEMS) -> Any:
@@ -46,5 +62,5 @@ class EventBody(Body):
     """
 
     SCHEMA_VERSION: ClassVar[int] = 1
-    occurred_on: date | None = None
+    occurred_on: Day | None = None
     source: Text | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
@@ -10,7 +9,7 @@ from uuid import UUID
 from pydantic import model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from events.base import EventBody, Name, Text
+from events.base import Day, EventBody, Name, Text
 from events.drafting import Drafted
 
 
@@ -31,8 +30,8 @@ class PersonnelExchanged(EventBody):
     person: Name
     from_party: Name
     to_party: Name
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     purpose: Text = ""
 
     @model_validator(mode="after")
@@ -64,7 +63,7 @@ class ActivityRecorded(EventBody):
 
 class FollowUpScheduled(EventBody):
     type: Literal["follow_up_scheduled"] = "follow_up_scheduled"
-    due_on: date
+    due_on: Day
     description: Text = ""
 
 

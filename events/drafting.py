@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from events.base import Body, EventBody, Name, Text, items
+from events.base import Body, Day, EventBody, Name, Text, items
 from events.parties import Party
 
 
@@ -49,7 +48,7 @@ class Drafted(EventBody):
     parties: list[Party] = items()
     purpose: Text = ""
     areas: list[Name] = items()
-    expires_on: date | None = None
+    expires_on: Day | None = None
     renewal: Renewal = Renewal()
     parent_id: UUID | None = None
 
@@ -64,7 +63,7 @@ class AmendableTerms(Body):
     title: Name | None = None
     purpose: Text | None = None
     areas: list[Name] | None = Field(default=None, max_length=200)
-    expires_on: date | None = None
+    expires_on: Day | None = None
     renewal: Renewal | None = None
 
     @model_validator(mode="after")

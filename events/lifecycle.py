@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar, Literal
 
-from events.base import Body, EventBody, Name, Text, items
+from events.base import Body, Day, EventBody, Name, Text, items
 
 
 class Signatory(Body):
@@ -27,7 +26,7 @@ class Signed(EventBody):
     place: Name | None = None
     signatories: list[Signatory] = items()
     attendees: list[Attendee] = items()
-    enters_into_force_on: date | None = None
+    enters_into_force_on: Day | None = None
 
     @staticmethod
     def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +40,7 @@ class EnteredIntoForce(EventBody):
 
 class Renewed(EventBody):
     type: Literal["renewed"] = "renewed"
-    expires_on: date
+    expires_on: Day
 
 
 class NoticeGiven(EventBody):

@@ -26,12 +26,13 @@ from tracker.errors import (
     AgreementNotFound,
     DuplicateReference,
     IdempotencyKeyReused,
+    InvalidField,
     StaleVersion,
     WriteConflict,
 )
 from tracker.state import AgreementState, Record
 from tracker.store import Database, DateAsISO
-from tracker.timeline import Moment, decide, decide_draft, view
+from tracker.timeline import Decision, Moment, decide, decide_draft, view
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,27 @@ class Tracker(Application[UUID]):
     def draft(
         self, body: Drafted, actor: str, *, idempotency: Idempotency | None = None
     ) -> AgreementState:
-        """Create an agreement; returns its state."""
+        """Create an agreement; returns its state.
+
+        A draft that names a `parent_id` is a complementary agreement: the parent
+        records `complementary_agreement_added` in the same write, so the link is
+        never one-sided.
+        """
         replayed = self._replay(idempotency)
         if replayed is not None:
             return replayed
-        record = decide_draft(uuid4(), body, self._moment(actor))
-        agreement = Agreement.draft(record)
+        moment = self._moment(actor)
+        if body.parent_id is not None:
+            parent = self._parent(body.parent_id)
+            command = ComplementaryAgreementAdded(
+                occurred_on=body.occurred_on, source=body.source, agreement=body
+            )
+            _, related = self._apply(parent, command, moment)
+            child = related[0]
+            assert isinstance(child, Agreement)
+            self._save([parent, *related], child, idempotency)
+            return child.state
+        agreement = Agreement.draft(decide_draft(uuid4(), body, moment))
         self._save([agreement, *self._claims(body, agreement.id)], agreement, idempotency)
         return agreement.state
 
@@ -113,13 +129,7 @@ class Tracker(Application[UUID]):
         agreement = self._agreement(agreement_id)
         if expected_version is not None and expected_version != agreement.version:
             raise StaleVersion(expected_version, agreement.version)
-        moment = self._moment(actor)
-        related: list[Aggregate] = []
-        if isinstance(body, ComplementaryAgreementAdded):
-            body, related = self._complementary(agreement, body, moment)
-        decision = decide(agreement.records, body, moment)
-        for record in decision.records:
-            agreement.append(record)
+        decision, related = self._apply(agreement, body, self._moment(actor))
         self._save([agreement, *related], agreement, idempotency)
         return decision.state
 
@@ -167,6 +177,24 @@ class Tracker(Application[UUID]):
         if not isinstance(agreement, Agreement):
             raise AgreementNotFound(agreement_id)
         return agreement
+
+    def _parent(self, parent_id: UUID) -> Agreement:
+        try:
+            return self._agreement(parent_id)
+        except AgreementNotFound:
+            raise InvalidField("parent_id", f"there is no agreement {parent_id}") from None
+
+    def _apply(
+        self, agreement: Agreement, body: EventBody, moment: Moment
+    ) -> tuple[Decision, list[Aggregate]]:
+        """Decide and append; the other aggregates the same write must save."""
+        related: list[Aggregate] = []
+        if isinstance(body, ComplementaryAgreementAdded):
+            body, related = self._complementary(agreement, body, moment)
+        decision = decide(agreement.records, body, moment)
+        for record in decision.records:
+            agreement.append(record)
+        return decision, related
 
     def _claims(self, body: Drafted, agreement_id: UUID) -> list[Aggregate]:
         if body.reference is None:

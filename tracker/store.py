@@ -13,7 +13,6 @@ import psycopg
 from eventsourcing.persistence import Transcoding
 from psycopg import sql
 
-
 CREATION_LOCK = 7_402_711
 """The advisory lock key held while the event store's tables are created."""
 

@@ -26,6 +26,7 @@ from tracker.errors import (
     AgreementNotFound,
     DuplicateReference,
     IdempotencyKeyReused,
+    InvalidField,
     StaleVersion,
     TransitionRefused,
 )
@@ -309,3 +310,28 @@ def test_an_unknown_agreement_id_is_not_found_even_when_it_is_another_aggregate(
     with pytest.raises(AgreementNotFound):
         tracker.state(ReferenceIndex.id_for("REF-INDEX"))
     assert isinstance(state.id, UUID)
+
+
+def test_a_draft_naming_its_parent_is_linked_in_the_parent(tracker: Tracker) -> None:
+    parent = in_force(tracker)
+    before = stored_count(tracker)
+    later = date(2024, 3, 1)
+    child = tracker.draft(draft(reference="CHILD-1", parent_id=parent.id, occurred_on=later), ACTOR)
+    assert child.parent_id == parent.id
+    linked = tracker.state(parent.id)
+    assert linked.children == (child.id,)
+    assert tracker.history(parent.id)[-1].type == "complementary_agreement_added"
+    assert stored_count(tracker) == before + 3  # the parent's event, the child, its reference
+
+
+def test_a_draft_under_an_unknown_or_unsigned_parent_is_refused(tracker: Tracker) -> None:
+    with pytest.raises(InvalidField) as unknown:
+        tracker.draft(draft(parent_id=uuid4()), ACTOR)
+    assert unknown.value.field == "parent_id"
+    unsigned = tracker.draft(draft(), ACTOR)
+    before = stored_count(tracker)
+    with pytest.raises(TransitionRefused) as refused:
+        tracker.draft(draft(reference="CHILD-2", parent_id=unsigned.id), ACTOR)
+    assert refused.value.status == Status.DRAFT
+    assert stored_count(tracker) == before
+    assert tracker.agreement_for_reference("CHILD-2") is None
