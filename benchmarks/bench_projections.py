@@ -29,8 +29,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from time import perf_counter
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate

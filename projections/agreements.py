@@ -125,6 +125,8 @@ class AgreementsProjection(Projection):
                 seq {seq} NOT NULL,
                 PRIMARY KEY (name, seq)
             ){"" if is_postgres else " WITHOUT ROWID"}""",
+            # Rewriting an agreement replaces its party names: found by `seq`, not scanned for.
+            "CREATE INDEX IF NOT EXISTS view_agreement_parties_seq ON view_agreement_parties (seq)",
         ]
         for column in ("status", "kind", "parent_id", "signed_on", "expires_on"):
             statements.append(

@@ -10,14 +10,14 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.base import Day
 from events.drafting import AgreementKind
-from projections.db import ViewDB
+from projections.db import Row, ViewDB
 from projections.text import fold, fold_name, words
 from tracker.errors import InvalidField
 from tracker.state import Status
@@ -39,9 +39,9 @@ class AgreementQuery(BaseModel):
     kind: AgreementKind | None = None
     party: str | None = Field(default=None, max_length=500)
     q: str | None = Field(default=None, max_length=500)
-    expires_before: date | None = None
-    signed_after: date | None = None
-    signed_before: date | None = None
+    expires_before: Day | None = None
+    signed_after: Day | None = None
+    signed_before: Day | None = None
     parent_id: UUID | None = None
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(default=None, max_length=100)
@@ -71,6 +71,10 @@ def decode_cursor(cursor: str) -> int:
 FTS = "view_agreements_fts"
 RANGE_PROBE = 2000
 """How many agreements in a date range are counted, at most, to choose a plan."""
+SMALL_RANGE = 500
+"""A date range this small is always scanned and sorted: nothing is quicker."""
+WINDOW = 10_000
+"""How many of the newest agreements a date-bounded list looks through before its range."""
 
 
 @dataclass(frozen=True)
@@ -124,16 +128,16 @@ def _range_plan(query: AgreementQuery, column: str) -> tuple[Plan, AgreementQuer
     return Plan(f"view_agreements a INDEXED BY {index}", "a.seq", [], []), covered
 
 
-def _few_in_range(db: ViewDB, query: AgreementQuery, column: str) -> bool:
-    """Whether the date range (with its status or kind) holds fewer than `RANGE_PROBE`."""
+def _few_in_range(db: ViewDB, query: AgreementQuery, column: str, limit: int = RANGE_PROBE) -> bool:
+    """Whether the date range (with its status or kind) holds fewer than `limit`."""
     probe, covered = _range_plan(query, column)
     _filter(probe, covered)
     rows = db.fetch(
         f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {probe.source}"
         f" WHERE {probe.condition} LIMIT ?) AS probe",
-        (*probe.params, RANGE_PROBE),
+        (*probe.params, limit),
     )
-    return int(rows[0]["n"]) < RANGE_PROBE
+    return int(rows[0]["n"]) < limit
 
 
 def _plan(db: ViewDB, query: AgreementQuery) -> Plan:
@@ -143,8 +147,8 @@ def _plan(db: ViewDB, query: AgreementQuery) -> Plan:
     end: a party filter from the party index, a SQLite search from FTS5,
     else the agreements by status, kind or parent. A date bound cannot be
     walked in that order, so on SQLite a date range drives the scan (then
-    sorted) when it is the narrower side: always without a party or a
-    search, and with one when the range holds fewer than `RANGE_PROBE`
+    sorted) when it is the narrower side: always without a party, a search
+    or a parent, and with one when the range holds fewer than `RANGE_PROBE`
     agreements. PostgreSQL's planner makes that choice itself, from its
     statistics.
     """
@@ -153,7 +157,8 @@ def _plan(db: ViewDB, query: AgreementQuery) -> Plan:
     column = _date_column(query)
     joined = "JOIN view_agreements a ON a.seq = {}"
     if column is not None and not db.is_postgres:
-        narrower = (party is None and terms is None) or _few_in_range(db, query, column)
+        alone = party is None and terms is None and query.parent_id is None
+        narrower = alone or _few_in_range(db, query, column)
     else:
         narrower = False
     if narrower:
@@ -202,21 +207,54 @@ def _filter(plan: Plan, query: AgreementQuery) -> None:
 
 
 def list_agreements(db: ViewDB, query: AgreementQuery) -> AgreementPage:
-    """One page of agreement states, newest first.
-
-    The plan finds the page's `seq`s; only those rows' states are then read.
-    """
-    plan = _plan(db, query)
-    _filter(plan, query)
-    rows = db.fetch(
-        "SELECT seq, state FROM view_agreements WHERE seq IN ("
-        f"SELECT {plan.seq} FROM {plan.source} WHERE {plan.condition}"
-        f" ORDER BY {plan.seq} DESC LIMIT ?) ORDER BY seq DESC",
-        (*plan.params, query.limit + 1),
-    )
+    """One page of agreement states, newest first."""
+    rows = _newest_first(db, query)
+    if rows is None:
+        rows = _select(db, _plan(db, query), query)
     page = rows[: query.limit]
     more = len(rows) > query.limit
     return AgreementPage(
         items=[json.loads(row["state"]) for row in page],
         next_cursor=encode_cursor(page[-1]["seq"]) if more else None,
+    )
+
+
+def _newest_first(db: ViewDB, query: AgreementQuery) -> list[Row] | None:
+    """The page found among the newest `WINDOW` agreements of the status or kind, if it is.
+
+    A date bound that many agreements meet fills a page among the newest
+    ones, sooner than its whole range is sorted; one that few meet, or only
+    old ones, is left to its range (None). For SQLite lists with a date
+    bound and no party, search or parent (those have an index of their own).
+    """
+    column = _date_column(query)
+    if db.is_postgres or column is None or query.party or query.q or query.parent_id:
+        return None
+    if _few_in_range(db, query, column, SMALL_RANGE):
+        return None
+    undated = query.model_copy(
+        update={"expires_before": None, "signed_after": None, "signed_before": None}
+    )
+    candidates = Plan("view_agreements a", "a.seq", [], [])
+    _filter(candidates, undated)
+    floor = db.fetch(
+        f"SELECT a.seq FROM view_agreements a WHERE {candidates.condition}"
+        " ORDER BY a.seq DESC LIMIT 1 OFFSET ?",
+        (*candidates.params, WINDOW - 1),
+    )
+    window = Plan("view_agreements a", "a.seq", [], [])
+    if floor:
+        window.add("a.seq >= ?", floor[0]["seq"])
+    rows = _select(db, window, query)
+    return rows if len(rows) > query.limit or not floor else None
+
+
+def _select(db: ViewDB, plan: Plan, query: AgreementQuery) -> list[Row]:
+    """Up to one more than a page: the plan finds the `seq`s, then only their states are read."""
+    _filter(plan, query)
+    return db.fetch(
+        "SELECT seq, state FROM view_agreements WHERE seq IN ("
+        f"SELECT {plan.seq} FROM {plan.source} WHERE {plan.condition}"
+        f" ORDER BY {plan.seq} DESC LIMIT ?) ORDER BY seq DESC",
+        (*plan.params, query.limit + 1),
     )

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from events.base import Day
 from events.reminders import (
     DeliveryAttempted,
     ReminderAcknowledged,
@@ -120,7 +121,7 @@ def _moment(at: datetime) -> str:
 @dataclass(frozen=True)
 class ReminderQuery:
     status: str | None = None
-    due_before: date | None = None
+    due_before: Day | None = None
     agreement_id: UUID | None = None
     rule: ReminderRule | None = None
     limit: int = 200

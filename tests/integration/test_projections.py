@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -13,6 +14,7 @@ from events.drafting import Drafted
 from events.lifecycle import Signed, Terminated
 from events.parties import Party
 from events.records import NoteAdded
+from projections import listing
 from projections.listing import AgreementQuery
 from projections.registry import PROJECTIONS
 from projections.service import ReadModels
@@ -218,3 +220,77 @@ def test_rebuild_gives_the_rows_incremental_processing_gave(
     assert len(incremental["view_agreements"]) == 5
     read_models.rebuild(tracker)
     assert dump(read_models) == incremental
+
+
+def every_page(read_models: ReadModels, **filters: object) -> list[str]:
+    """The ids a list returns, walking every page of three."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = AgreementQuery.model_validate({**filters, "limit": 3, "cursor": cursor})
+        page = read_models.list_agreements(query)
+        seen += [item["id"] for item in page.items]
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("thresholds", ["defaults", "tiny"])
+def test_date_bounds_give_the_same_pages_whatever_the_plan(
+    tracker: Tracker, read_models: ReadModels, thresholds: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiny thresholds send small lists down every plan: range, newest window, and index."""
+    if thresholds == "tiny":
+        monkeypatch.setattr(listing, "SMALL_RANGE", 2)
+        monkeypatch.setattr(listing, "WINDOW", 5)
+        monkeypatch.setattr(listing, "RANGE_PROBE", 4)
+    kinds = ["framework_agreement", "other", "cooperation_agreement"]
+    for n in range(14):
+        drafted_on = date(2015, 1, 1).replace(year=2015 + n // 3, month=1 + n % 12)
+        agreement = draft(
+            tracker,
+            f"Agreement {n}",
+            kind=kinds[n % 3],
+            occurred_on=drafted_on,
+            expires_on=drafted_on.replace(year=drafted_on.year + 5),
+            parties=[IACHR] if n % 2 else [IACHR, OMBUDSMAN],
+        )
+        if n % 4 != 1:
+            tracker.record(agreement, Signed(occurred_on=drafted_on), "tester")
+    read_models.catch_up(tracker)
+    states = [item for item in read_models.list_agreements(AgreementQuery(limit=200)).items]
+    queries: list[dict[str, object]] = [
+        {"expires_before": date(2022, 6, 1)},
+        {"expires_before": date(2030, 1, 1)},
+        {"expires_before": date(2010, 1, 1)},
+        {"kind": "other", "expires_before": date(2024, 1, 1)},
+        {"status": "signed", "expires_before": date(2023, 1, 1)},
+        {"status": "draft", "kind": "other", "signed_after": date(2010, 1, 1)},
+        {"signed_after": date(2016, 6, 1), "signed_before": date(2019, 1, 1)},
+        {"party": "dpe", "expires_before": date(2025, 1, 1)},
+        {"q": "agreement", "expires_before": date(2023, 1, 1)},
+    ]
+    for filters in queries:
+        expected = [s["id"] for s in states if matches(s, filters)]
+        assert every_page(read_models, **filters) == expected, filters
+
+
+def matches(state: dict[str, Any], filters: dict[str, object]) -> bool:
+    """What the list promises, worked out from the state JSON."""
+    return all(meets(state, name, value) for name, value in filters.items())
+
+
+def meets(state: dict[str, Any], name: str, value: object) -> bool:
+    signed, expires = state["signed_on"], state["expires_on"]
+    if name in ("kind", "status"):
+        return bool(state[name] == value)
+    if name == "expires_before":
+        return expires is not None and expires < str(value)
+    if name == "signed_after":
+        return signed is not None and signed > str(value)
+    if name == "signed_before":
+        return signed is not None and signed < str(value)
+    if name == "party":
+        return any(p["short_name"] == "DPE" for p in state["parties"])
+    assert name == "q"
+    return "Agreement" in state["title"]

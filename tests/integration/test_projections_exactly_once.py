@@ -145,7 +145,7 @@ def test_the_command_line_rebuilds_and_reports(
     env = {"TRACKER_DATABASE_URL": database_url}
     rebuilt = cli.invoke(app, ["projections", "rebuild"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
-    head = tracker.recorder.max_notification_id()
+    head = tracker.recorder.max_notification_id() or 0
     assert f"from {head} events" in rebuilt.output
     assert dump(read_models) == projected
     draft(tracker, "Not projected yet")
