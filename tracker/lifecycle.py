@@ -1,7 +1,8 @@
 """`evolve`: how one event changes an agreement, and which states allow it.
 
 Pure functions only. Each event type has one rule: the states that accept it
-and a function from (state, record, body) to the next state. Everything that
+and a function from (state, record, body) to the fields the event changes;
+`evolve` applies them in one copy of the state. Everything that
 folds events (the aggregate, as-of views, backdating checks) goes through
 `evolve`, so a rule written here holds everywhere.
 """
@@ -45,7 +46,8 @@ from tracker.state import (
     Status,
 )
 
-Rule = Callable[[AgreementState, Record, Any], AgreementState]
+Changes = dict[str, Any]
+Rule = Callable[[AgreementState, Record, Any], Changes]
 B = TypeVar("B", bound=EventBody)
 
 LIVE = frozenset({Status.DRAFT, Status.SIGNED, Status.IN_FORCE, Status.SUSPENDED})
@@ -58,8 +60,8 @@ _RULES: dict[type[EventBody], tuple[frozenset[Status], Rule]] = {}
 
 def _rule(
     event: type[B], allowed: frozenset[Status]
-) -> Callable[[Callable[[AgreementState, Record, B], AgreementState]], Rule]:
-    def register(fn: Callable[[AgreementState, Record, B], AgreementState]) -> Rule:
+) -> Callable[[Callable[[AgreementState, Record, B], Changes]], Rule]:
+    def register(fn: Callable[[AgreementState, Record, B], Changes]) -> Rule:
         _RULES[event] = (allowed, fn)
         return fn
 
@@ -114,13 +116,10 @@ def evolve(state: AgreementState, record: Record) -> AgreementState:
     allowed, rule = _RULES[type(body)]
     if state.status not in allowed:
         raise TransitionRefused(record.type, state.status, allowed_in(state.status))
-    changed = rule(state, record, body)
-    return changed.model_copy(
-        update={
-            "version": max(state.version, record.version),
-            "updated_at": max(state.updated_at, record.recorded_at),
-        }
-    )
+    changes = rule(state, record, body)
+    changes["version"] = max(state.version, record.version)
+    changes["updated_at"] = max(state.updated_at, record.recorded_at)
+    return state.model_copy(update=changes)
 
 
 def _require_party(state: AgreementState, field: str, name: str) -> None:
@@ -130,21 +129,21 @@ def _require_party(state: AgreementState, field: str, name: str) -> None:
 
 
 @_rule(PartyAdded, LIVE)
-def _party_added(state: AgreementState, _: Record, body: PartyAdded) -> AgreementState:
+def _party_added(state: AgreementState, _: Record, body: PartyAdded) -> Changes:
     if state.party_named(body.party.name) is not None:
         raise InvalidField("party.name", f"'{body.party.name}' is already a party")
-    return state.model_copy(update={"parties": (*state.parties, body.party)})
+    return {"parties": (*state.parties, body.party)}
 
 
 @_rule(PartyWithdrawn, LIVE)
-def _party_withdrawn(state: AgreementState, _: Record, body: PartyWithdrawn) -> AgreementState:
+def _party_withdrawn(state: AgreementState, _: Record, body: PartyWithdrawn) -> Changes:
     _require_party(state, "party_name", body.party_name)
     remaining = tuple(p for p in state.parties if not p.is_named(body.party_name))
-    return state.model_copy(update={"parties": remaining})
+    return {"parties": remaining}
 
 
 @_rule(Amended, LIVE)
-def _amended(state: AgreementState, _: Record, body: Amended) -> AgreementState:
+def _amended(state: AgreementState, _: Record, body: Amended) -> Changes:
     changes = body.changes.model_dump(exclude_none=True)
     if "areas" in changes:
         changes["areas"] = tuple(changes["areas"])
@@ -153,61 +152,57 @@ def _amended(state: AgreementState, _: Record, body: Amended) -> AgreementState:
     expires_on = changes.get("expires_on")
     if expires_on is not None and expires_on < state.drafted_on:
         raise InvalidField("changes.expires_on", f"{expires_on} is before the draft date")
-    return state.model_copy(update=changes)
+    return changes
 
 
 @_rule(Signed, frozenset({Status.DRAFT}))
-def _signed(state: AgreementState, record: Record, body: Signed) -> AgreementState:
+def _signed(state: AgreementState, record: Record, body: Signed) -> Changes:
     force = body.enters_into_force_on
     if force is not None and force < record.occurred_on:
         raise InvalidField("enters_into_force_on", f"{force} is before the signature")
-    return state.model_copy(
-        update={
-            "status": Status.SIGNED,
-            "signed_on": record.occurred_on,
-            "place": body.place,
-            "in_force_on": force,
-            "signatories": tuple(body.signatories),
-            "attendees": tuple(body.attendees),
-        }
-    )
+    return {
+        "status": Status.SIGNED,
+        "signed_on": record.occurred_on,
+        "place": body.place,
+        "in_force_on": force,
+        "signatories": tuple(body.signatories),
+        "attendees": tuple(body.attendees),
+    }
 
 
 @_rule(EnteredIntoForce, frozenset({Status.SIGNED}))
-def _in_force(state: AgreementState, record: Record, _: EnteredIntoForce) -> AgreementState:
-    return state.model_copy(update={"status": Status.IN_FORCE, "in_force_on": record.occurred_on})
+def _in_force(state: AgreementState, record: Record, _: EnteredIntoForce) -> Changes:
+    return {"status": Status.IN_FORCE, "in_force_on": record.occurred_on}
 
 
 @_rule(ComplementaryAgreementAdded, ACTIVE)
-def _complementary(
-    state: AgreementState, _: Record, body: ComplementaryAgreementAdded
-) -> AgreementState:
+def _complementary(state: AgreementState, _: Record, body: ComplementaryAgreementAdded) -> Changes:
     if body.child_id is None:
         raise InvalidField("child_id", "is set by the tracker when it creates the child")
-    return state.model_copy(update={"children": (*state.children, body.child_id)})
+    return {"children": (*state.children, body.child_id)}
 
 
 @_rule(PersonnelExchanged, BOUND)
-def _personnel(state: AgreementState, _: Record, body: PersonnelExchanged) -> AgreementState:
+def _personnel(state: AgreementState, _: Record, body: PersonnelExchanged) -> Changes:
     _require_party(state, "from_party", body.from_party)
     _require_party(state, "to_party", body.to_party)
     exchange = PersonnelExchange(**body.model_dump(exclude={"type", "occurred_on", "source"}))
-    return state.model_copy(update={"personnel_exchanges": (*state.personnel_exchanges, exchange)})
+    return {"personnel_exchanges": (*state.personnel_exchanges, exchange)}
 
 
 @_rule(ActivityRecorded, BOUND)
-def _activity(state: AgreementState, record: Record, body: ActivityRecorded) -> AgreementState:
+def _activity(state: AgreementState, record: Record, body: ActivityRecorded) -> Changes:
     activity = Activity(
         category=body.category,
         title=body.title,
         description=body.description,
         occurred_on=record.occurred_on,
     )
-    return state.model_copy(update={"activities": (*state.activities, activity)})
+    return {"activities": (*state.activities, activity)}
 
 
 @_rule(FollowUpScheduled, LIVE)
-def _follow_up(state: AgreementState, record: Record, body: FollowUpScheduled) -> AgreementState:
+def _follow_up(state: AgreementState, record: Record, body: FollowUpScheduled) -> Changes:
     if body.due_on < record.occurred_on:
         raise InvalidField("due_on", f"{body.due_on} is before the day it was scheduled")
     follow_up = FollowUp(
@@ -215,13 +210,11 @@ def _follow_up(state: AgreementState, record: Record, body: FollowUpScheduled) -
         due_on=body.due_on,
         description=body.description,
     )
-    return state.model_copy(update={"follow_ups": (*state.follow_ups, follow_up)})
+    return {"follow_ups": (*state.follow_ups, follow_up)}
 
 
 @_rule(FollowUpCompleted, LIVE)
-def _follow_up_done(
-    state: AgreementState, record: Record, body: FollowUpCompleted
-) -> AgreementState:
+def _follow_up_done(state: AgreementState, record: Record, body: FollowUpCompleted) -> Changes:
     open_ids = {f.id for f in state.follow_ups if f.status == "open"}
     if body.follow_up_id not in open_ids:
         raise InvalidField("follow_up_id", f"no open follow-up {body.follow_up_id}")
@@ -229,55 +222,55 @@ def _follow_up_done(
     follow_ups = tuple(
         f.model_copy(update=done) if f.id == body.follow_up_id else f for f in state.follow_ups
     )
-    return state.model_copy(update={"follow_ups": follow_ups})
+    return {"follow_ups": follow_ups}
 
 
 @_rule(Renewed, BOUND)
-def _renewed(state: AgreementState, record: Record, body: Renewed) -> AgreementState:
+def _renewed(state: AgreementState, record: Record, body: Renewed) -> Changes:
     floor = max(record.occurred_on, state.expires_on or record.occurred_on)
     if body.expires_on <= floor:
         raise InvalidField("expires_on", f"a renewal must move the expiry past {floor}")
-    return state.model_copy(update={"expires_on": body.expires_on, "notice_given_on": None})
+    return {"expires_on": body.expires_on, "notice_given_on": None}
 
 
 @_rule(NoticeGiven, BOUND)
-def _notice(state: AgreementState, record: Record, body: NoticeGiven) -> AgreementState:
+def _notice(state: AgreementState, record: Record, body: NoticeGiven) -> Changes:
     if state.notice_given_on is not None:
         raise DomainError(f"notice of non-renewal was already given on {state.notice_given_on}")
     _require_party(state, "by_party", body.by_party)
-    return state.model_copy(update={"notice_given_on": record.occurred_on})
+    return {"notice_given_on": record.occurred_on}
 
 
 @_rule(Suspended, frozenset({Status.IN_FORCE}))
-def _suspended(state: AgreementState, _: Record, __: Suspended) -> AgreementState:
-    return state.model_copy(update={"status": Status.SUSPENDED})
+def _suspended(state: AgreementState, _: Record, __: Suspended) -> Changes:
+    return {"status": Status.SUSPENDED}
 
 
 @_rule(Resumed, frozenset({Status.SUSPENDED}))
-def _resumed(state: AgreementState, _: Record, __: Resumed) -> AgreementState:
-    return state.model_copy(update={"status": Status.IN_FORCE})
+def _resumed(state: AgreementState, _: Record, __: Resumed) -> Changes:
+    return {"status": Status.IN_FORCE}
 
 
 @_rule(Terminated, LIVE)
-def _terminated(state: AgreementState, record: Record, _: Terminated) -> AgreementState:
-    return state.model_copy(update={"status": Status.TERMINATED, "ended_on": record.occurred_on})
+def _terminated(state: AgreementState, record: Record, _: Terminated) -> Changes:
+    return {"status": Status.TERMINATED, "ended_on": record.occurred_on}
 
 
 @_rule(Expired, BOUND)
-def _expired(state: AgreementState, record: Record, _: Expired) -> AgreementState:
+def _expired(state: AgreementState, record: Record, _: Expired) -> Changes:
     if state.expires_on is None or record.occurred_on < state.expires_on:
         raise InvalidField("occurred_on", f"the agreement expires on {state.expires_on}")
-    return state.model_copy(update={"status": Status.EXPIRED, "ended_on": record.occurred_on})
+    return {"status": Status.EXPIRED, "ended_on": record.occurred_on}
 
 
 @_rule(NoteAdded, ANY)
-def _note(state: AgreementState, record: Record, body: NoteAdded) -> AgreementState:
+def _note(state: AgreementState, record: Record, body: NoteAdded) -> Changes:
     note = Note(text=body.text, occurred_on=record.occurred_on, recorded_by=record.recorded_by)
-    return state.model_copy(update={"notes": (*state.notes, note)})
+    return {"notes": (*state.notes, note)}
 
 
 @_rule(DocumentAttached, ANY)
-def _document(state: AgreementState, record: Record, body: DocumentAttached) -> AgreementState:
+def _document(state: AgreementState, record: Record, body: DocumentAttached) -> Changes:
     document = Document(
         title=body.title,
         url=body.url,
@@ -285,10 +278,10 @@ def _document(state: AgreementState, record: Record, body: DocumentAttached) -> 
         sha256=body.sha256,
         attached_on=record.occurred_on,
     )
-    return state.model_copy(update={"documents": (*state.documents, document)})
+    return {"documents": (*state.documents, document)}
 
 
 @_rule(Retracted, ANY)
-def _retracted(state: AgreementState, _: Record, __: Retracted) -> AgreementState:
+def _retracted(state: AgreementState, _: Record, __: Retracted) -> Changes:
     """The retracted event is left out of the fold (see `timeline`); this one changes nothing."""
-    return state
+    return {}
