@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = 1000
-REBUILD_BATCH_SIZE = 10_000
+REBUILD_BATCH_SIZE = 50_000
 """A rebuild writes bigger batches: fewer commits, and an agreement's row written fewer times."""
 
 
