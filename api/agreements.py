@@ -15,7 +15,7 @@ from api.models import DraftAgreement, History, HistoryEvent, as_drafted
 from events.base import Day, Version
 from events.catalog import RecordableEvent
 from tracker.application import Tracker
-from tracker.errors import AgreementNotFound, WriteConflict
+from tracker.errors import WriteConflict
 from tracker.state import AgreementState, Record
 from tracker.timeline import retracted_versions
 
@@ -116,10 +116,6 @@ def read_agreement(
     ] = None,
     version: Annotated[Version | None, Query(description="The state at this version.")] = None,
 ) -> Response:
-    if version is not None:
-        latest = tracker.state(agreement_id).version
-        if version > latest:
-            raise AgreementNotFound(agreement_id, f" at version {version}: the latest is {latest}")
     state = tracker.state(agreement_id, as_of=as_of, known_at=known_at, version=version)
     return state_response(state)
 
@@ -151,6 +147,6 @@ def _history_event(record: Record, retracted: bool) -> HistoryEvent:
         recorded_at=record.recorded_at,
         recorded_by=record.recorded_by,
         source=record.body.source,
-        data=record.body.model_dump(mode="json", exclude={"type", "occurred_on", "source"}),
+        data=record.body.data(),
         retracted=retracted,
     )

@@ -64,3 +64,7 @@ class EventBody(Body):
     SCHEMA_VERSION: ClassVar[int] = 1
     occurred_on: Day | None = None
     source: Text | None = None
+
+    def data(self) -> dict[str, Any]:
+        """The event's own fields, JSON-shaped: what is stored and shown as `data`."""
+        return self.model_dump(mode="json", exclude={"type", "occurred_on", "source"})

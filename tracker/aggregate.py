@@ -29,7 +29,7 @@ def stored_fields(record: Record) -> dict[str, Any]:
         "recorded_at": record.recorded_at,
         "recorded_by": record.recorded_by,
         "source": body.source,
-        "data": body.model_dump(mode="json", exclude={"type", "occurred_on", "source"}),
+        "data": body.data(),
     }
 
 

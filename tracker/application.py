@@ -146,6 +146,9 @@ class Tracker(Application[UUID]):
         agreement = self._agreement(agreement_id)
         if as_of is None and known_at is None and version is None:
             return agreement.state
+        if version is not None and version > agreement.version:
+            detail = f" at version {version}: the latest is {agreement.version}"
+            raise AgreementNotFound(agreement_id, detail)
         state = view(agreement.records, as_of=as_of, known_at=known_at, version=version)
         if state is None:
             raise AgreementNotFound(agreement_id, " at that point: it was not drafted yet")
