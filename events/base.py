@@ -52,7 +52,17 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class EventBody(Body):
+class StoredBody(Body):
+    """A body the store keeps: named by its `type` field, stored with its schema version."""
+
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def type_name(cls) -> str:
+        return str(cls.model_fields["type"].default)
+
+
+class EventBody(StoredBody):
     """What every lifecycle event carries besides its own fields.
 
     `occurred_on` is the date the fact happened in the world; when a client
@@ -61,7 +71,6 @@ class EventBody(Body):
     upcast when it is read back (see `events.catalog`).
     """
 
-    SCHEMA_VERSION: ClassVar[int] = 1
     occurred_on: Day | None = None
     source: Text | None = None
 

@@ -62,7 +62,7 @@ SYSTEM_EVENTS: tuple[type[EventBody], ...] = (Drafted, Expired)
 RECORDABLE_EVENTS: tuple[type[EventBody], ...] = get_args(get_args(RecordableEvent)[0])
 
 EVENT_TYPES: dict[str, type[EventBody]] = {
-    cls.model_fields["type"].default: cls for cls in (*RECORDABLE_EVENTS, *SYSTEM_EVENTS)
+    cls.type_name(): cls for cls in (*RECORDABLE_EVENTS, *SYSTEM_EVENTS)
 }
 
 recordable_adapter: TypeAdapter[RecordableEvent] = TypeAdapter(RecordableEvent)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from events.base import Body, Name, Text
+from events.base import Name, StoredBody, Text
 
 
 class ReminderRule(StrEnum):
@@ -27,8 +27,8 @@ class ReminderRule(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-class ReminderEvent(Body):
-    SCHEMA_VERSION: ClassVar[int] = 1
+class ReminderEvent(StoredBody):
+    pass
 
 
 class ReminderIssued(ReminderEvent):
@@ -70,8 +70,7 @@ class DeliveryAttempted(ReminderEvent):
 
 
 REMINDER_EVENT_TYPES: dict[str, type[ReminderEvent]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (ReminderIssued, ReminderAcknowledged, DeliveryAttempted)
+    cls.type_name(): cls for cls in (ReminderIssued, ReminderAcknowledged, DeliveryAttempted)
 }
 
 

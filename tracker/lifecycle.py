@@ -71,7 +71,7 @@ def _rule(
 def allowed_in(status: Status) -> list[str]:
     """The event types a client may record while an agreement is in `status`."""
     return sorted(
-        str(cls.model_fields["type"].default)
+        cls.type_name()
         for cls, (allowed, _) in _RULES.items()
         if status in allowed and cls is not Expired
     )

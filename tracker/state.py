@@ -39,7 +39,7 @@ class Record:
 
     @property
     def type(self) -> str:
-        return str(type(self.body).model_fields["type"].default)
+        return self.body.type_name()
 
 
 class View(BaseModel):

@@ -88,7 +88,7 @@ def record_consequences(tracker: Tracker, read_models: ReadModels, report: Sweep
         try:
             for body in consequences(state, report.day):
                 state = tracker.record(agreement_id, body, ACTOR, expected_version=state.version)
-                report.recorded.append((agreement_id, str(type(body).model_fields["type"].default)))
+                report.recorded.append((agreement_id, body.type_name()))
         except (StaleVersion, WriteConflict):
             log.info("agreement %s changed while sweeping; the next sweep sees it", agreement_id)
         except DomainError as error:

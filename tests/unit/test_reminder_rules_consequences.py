@@ -56,7 +56,7 @@ SIGNED = Signed(occurred_on=date(2020, 2, 1), enters_into_force_on=date(2020, 2,
 
 
 def kinds(bodies: list[EventBody]) -> list[tuple[str, date | None]]:
-    return [(str(type(b).model_fields["type"].default), b.occurred_on) for b in bodies]
+    return [(b.type_name(), b.occurred_on) for b in bodies]
 
 
 def test_nothing_happens_before_the_expiry_date_has_passed() -> None:

@@ -24,7 +24,7 @@ from tracker.reminders.rules import reminder_id
 
 def _stored(body: ReminderEvent) -> dict[str, Any]:
     return {
-        "type": type(body).model_fields["type"].default,
+        "type": body.type_name(),
         "schema_version": body.SCHEMA_VERSION,
         "data": body.model_dump(mode="json", exclude={"type"}),
     }

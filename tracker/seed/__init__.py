@@ -54,10 +54,6 @@ def load_seed(
     return [_load_agreement(tracker, spec, actor) for spec in agreements]
 
 
-def _type_of(body: EventBody) -> str:
-    return str(type(body).model_fields["type"].default)
-
-
 def _load_agreement(tracker: Tracker, spec: dict[str, Any], actor: str) -> SeedOutcome:
     draft = Drafted.model_validate(spec["draft"])
     events: list[EventBody] = [recordable_adapter.validate_python(e) for e in spec["events"]]
@@ -67,17 +63,17 @@ def _load_agreement(tracker: Tracker, spec: dict[str, Any], actor: str) -> SeedO
     agreement_id = tracker.agreement_for_reference(reference)
     if agreement_id is None:
         agreement_id = tracker.draft(draft, actor).id
-        added.append(_type_of(draft))
+        added.append(draft.type_name())
     else:
-        present.append(_type_of(draft))
+        present.append(draft.type_name())
     first, *recorded = [record.body for record in tracker.history(agreement_id)]
     if first != draft:
         raise SeedConflict(reference, agreement_id)
     for body in events:
         if body in recorded:
             recorded.remove(body)
-            present.append(_type_of(body))
+            present.append(body.type_name())
         else:
             tracker.record(agreement_id, body, actor)
-            added.append(_type_of(body))
+            added.append(body.type_name())
     return SeedOutcome(reference, agreement_id, tuple(added), tuple(present))
