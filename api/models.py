@@ -81,6 +81,23 @@ class ProjectionLag(BaseModel):
     lag: int
 
 
+class ProjectionFailure(BaseModel):
+    """An event a read model could not process; its agreement waits at its last good state."""
+
+    projection: str
+    position: int
+    agreement_id: UUID
+    """The agreement the event belongs to (for a reminder's event, the reminder)."""
+    reference: str | None
+    error: str
+    held_back: int
+    """Later events of the same agreement waiting behind this one."""
+    failed_at: datetime
+    message: str
+
+
 class Readiness(BaseModel):
     status: str
     projections: list[ProjectionLag]
+    failures: list[ProjectionFailure] = []
+    failure_count: int = 0

@@ -32,6 +32,17 @@ class Positioned:
     topic: str
     event: Any
 
+    @property
+    def originator_id(self) -> UUID:
+        """The agreement (or reminder) the event belongs to."""
+        originator: UUID = self.event.originator_id
+        return originator
+
+    @property
+    def version(self) -> int:
+        version: int = self.event.originator_version
+        return version
+
 
 @dataclass(frozen=True)
 class Batch:

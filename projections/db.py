@@ -90,6 +90,22 @@ class Tx:
         self._cursor.execute(self._sql(statement), params)
         return _rows(self._cursor)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Statements inside are undone together if it raises; the transaction itself goes on.
+
+        How one agreement's failed rows are dropped from a batch that keeps the
+        others' (on PostgreSQL, also what lets the transaction continue after an error).
+        """
+        self.execute("SAVEPOINT attempt")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK TO SAVEPOINT attempt")
+            self.execute("RELEASE SAVEPOINT attempt")
+            raise
+        self.execute("RELEASE SAVEPOINT attempt")
+
     def lock_writers(self, *, wait: bool = True) -> bool:
         """Make this transaction the views' only writer until it ends; False if another is.
 

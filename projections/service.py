@@ -14,6 +14,11 @@ taken leaves the batch to its holder and tries again on its next tick, so
 workers neither repeat each other's work nor deadlock. Tables are created
 once: a digest of every projection's DDL is recorded in `view_schema`, and a
 process that finds its digest there runs no DDL at all.
+
+An event a projection cannot process does not fail the batch: it is recorded
+in `view_failures`, in the same transaction, and only its agreement waits
+(`projections.isolation`, `projections.failures`). `retry` processes the
+recorded events again.
 """
 
 from __future__ import annotations
@@ -28,9 +33,12 @@ from dataclasses import dataclass
 
 from eventsourcing.persistence import Notification
 
-from projections.base import AGREEMENT_TOPICS, Batch, Positioned, Projection
+from projections import failures
+from projections.base import AGREEMENT_TOPICS, Positioned, Projection
 from projections.db import Row, Tx, ViewDB
+from projections.failures import FailedEvent
 from projections.folds import AgreementFolds
+from projections.isolation import Projector, decode
 from projections.listing import AgreementPage, AgreementQuery, list_agreements
 from projections.registry import PROJECTIONS
 from projections.timeline import EventFeed, events_after
@@ -40,9 +48,11 @@ __all__ = [
     "AgreementPage",
     "AgreementQuery",
     "EventFeed",
+    "FailedEvent",
     "PositionMoved",
     "ProjectionStatus",
     "ReadModels",
+    "Retried",
 ]
 
 BATCH_SIZE = 1000
@@ -56,6 +66,18 @@ class ProjectionStatus:
     position: int
     head: int
     lag: int
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What a retry did: how many recorded events it processed again, how many still fail."""
+
+    events: int
+    still_failing: int
+
+    @property
+    def projected(self) -> int:
+        return self.events - self.still_failing
 
 
 class PositionMoved(Exception):
@@ -94,16 +116,50 @@ class ReadModels:
             return self._follow(tracker, BATCH_SIZE, wait=False)
 
     def rebuild(self, tracker: Tracker) -> int:
-        """Empty every view and replay the whole log; returns how many notifications it read."""
+        """Empty every view and replay the whole log; returns how many notifications it read.
+
+        An event that fails is recorded as incremental processing records it,
+        and the rebuild goes on with the rest.
+        """
         with self._working:
             with self.db.transaction() as tx:
                 tx.lock_writers()
+                failures.clear(tx)
                 for projection in self.projections:
                     projection.reset(tx)
                     _rewind(tx, projection.name)
             self._folds.forget()
             with _collector_paused():
                 return self._follow(tracker, REBUILD_BATCH_SIZE, wait=True)
+
+    def retry(self, tracker: Tracker) -> Retried:
+        """Process every recorded failure again, in one transaction; clear those that succeed.
+
+        An agreement's waiting events are processed together first, with the
+        state they lead to (see `projections.isolation`); what still fails is
+        recorded anew. Positions do not move: these events are behind them.
+        """
+        with self._working, self.db.transaction() as tx:
+            tx.lock_writers()
+            taken = failures.take(tx, (p.name for p in self.projections))
+            positions = sorted({position for listed in taken.values() for position in listed})
+            entries = {e.position: e for e in decode(tracker, _fetch(tracker, positions), None)}
+            projector = Projector(tx, tracker)
+            found: list[failures.Failure] = []
+            for projection in self.projections:
+                mine = [entries[p] for p in taken.get(projection.name, ()) if p in entries]
+                last = {e.originator_id: e.version for e in mine if isinstance(e, Positioned)}
+                found += projector.project(projection, mine, projector.states_at(last), {})
+            failures.record(tx, found, tracker.clock.now())
+            return Retried(sum(len(listed) for listed in taken.values()), len(found))
+
+    def failed_events(self, limit: int = 100) -> list[FailedEvent]:
+        """The events that failed (the first `limit`, in log order), as people read them."""
+        return failures.failed_events(self.db, limit)
+
+    def failure_count(self) -> int:
+        """How many events failed, not counting the later ones waiting behind them."""
+        return failures.count(self.db)
 
     def wait_for(self, tracker: Tracker, position: int | None = None, timeout: float = 2.0) -> bool:
         """Wait (bounded) until every view has processed `position` (default: the log's head).
@@ -208,6 +264,7 @@ class ReadModels:
             "CREATE TABLE IF NOT EXISTS view_schema (digest TEXT PRIMARY KEY)",
             "CREATE TABLE IF NOT EXISTS view_positions ("
             f"name TEXT PRIMARY KEY, position {integer} NOT NULL)",
+            *failures.ddl(is_postgres),
         ]
         for projection in self.projections:
             statements += projection.ddl(is_postgres)
@@ -227,25 +284,22 @@ class ReadModels:
         positions: dict[str, int],
     ) -> None:
         last = notifications[-1].id
-        decoded = [
-            Positioned(n.id, n.topic, tracker.mapper.to_domain_event(n))
-            for n in notifications
-            if self._wanted is None or n.topic in self._wanted
-        ]
-        agreement_events = (d.event for d in decoded if d.topic in AGREEMENT_TOPICS)
+        entries = decode(tracker, notifications, self._wanted)
+        agreement_events = (
+            e.event for e in entries if isinstance(e, Positioned) and e.topic in AGREEMENT_TOPICS
+        )
         states = self._folds.advance(tracker, agreement_events)
-        batches: dict[tuple[int, frozenset[str] | None], Batch] = {}
+        projector = Projector(tx, tracker)
+        parked = failures.parked(tx)
+        found: list[failures.Failure] = []
         for projection in self.projections:
             start = positions[projection.name]
             if start >= last:
                 continue
             _claim(tx, projection.name, start, last)
-            key = (start, projection.topics)
-            if key not in batches:
-                events = [d for d in decoded if d.position > start and projection.reads(d.topic)]
-                batches[key] = Batch(events, states)
-            if batches[key].events:
-                projection.process(tx, batches[key])
+            mine = [e for e in entries if e.position > start and projection.reads(e.topic)]
+            found += projector.project(projection, mine, states, parked.get(projection.name, {}))
+        failures.record(tx, found, tracker.clock.now())
 
     @staticmethod
     def _head(tracker: Tracker) -> int:
@@ -279,6 +333,15 @@ def _claim(tx: Tx, name: str, start: int, end: int) -> None:
     )
     if moved.rowcount != 1:
         raise PositionMoved(name)
+
+
+def _fetch(tracker: Tracker, positions: Sequence[int]) -> list[Notification]:
+    """The notifications at these positions (a retry's: few, and scattered over the log)."""
+    return [
+        n
+        for position in positions
+        for n in tracker.recorder.select_notifications(position, 1, stop=position)
+    ]
 
 
 def _wanted_topics(projections: Sequence[Projection]) -> frozenset[str] | None:

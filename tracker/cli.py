@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from projections.failures import event_count
 from tracker.application import Tracker
 from tracker.errors import DomainError
 from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from projections.service import ReadModels
 
 app = typer.Typer(help="Event-sourced lifecycle tracker for cooperation agreements.")
 
@@ -94,37 +98,77 @@ projections_app = typer.Typer(help="The read models behind lists, search, the fe
 app.add_typer(projections_app, name="projections")
 
 
-@projections_app.command("rebuild")
-def projections_rebuild() -> None:
-    """Empty every read model and rebuild it from the events."""
-    from projections.service import ReadModels
-
-    with _session() as tracker:
-        database_url = Settings.from_env().database_url
-        read_models = ReadModels.connect(database_url)
-        try:
-            started = time.perf_counter()
-            count = read_models.rebuild(tracker)
-            elapsed = time.perf_counter() - started
-        finally:
-            read_models.close()
-    typer.echo(f"rebuilt the read models of {database_url} from {count} events in {elapsed:.1f} s")
+FAILURES_LISTED = 100
 
 
-@projections_app.command("status")
-def projections_status() -> None:
-    """Each read model's position in the event log, the log's head and the lag."""
+@contextmanager
+def _read_models() -> Iterator[tuple[Tracker, ReadModels]]:
+    """The configured tracker and its read models, for one `projections` command."""
     from projections.service import ReadModels
 
     with _session() as tracker:
         read_models = ReadModels.connect(Settings.from_env().database_url)
         try:
-            statuses = read_models.status(tracker)
+            yield tracker, read_models
         finally:
             read_models.close()
-    typer.echo(f"{'projection':<14}{'position':>10}{'head':>10}{'lag':>10}")
-    for status in statuses:
-        typer.echo(f"{status.name:<14}{status.position:>10}{status.head:>10}{status.lag:>10}")
+
+
+def _echo_failures(read_models: ReadModels) -> int:
+    """Print the events that could not be projected; returns how many there are."""
+    failed = read_models.failed_events(FAILURES_LISTED)
+    if not failed:
+        return 0
+    count = read_models.failure_count()
+    typer.echo(
+        f"{event_count(count)} could not be projected; their agreements wait at their last good"
+        " state until `tracker projections retry` succeeds:"
+    )
+    for failure in failed:
+        typer.echo(f"  {failure.sentence()} ({failure.failed_at:%Y-%m-%d %H:%M} UTC)")
+    if count > len(failed):
+        typer.echo(f"  and {event_count(count - len(failed))} more.")
+    return count
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Empty every read model and rebuild it from the events; list the events that failed."""
+    with _read_models() as (tracker, read_models):
+        started = time.perf_counter()
+        count = read_models.rebuild(tracker)
+        elapsed = time.perf_counter() - started
+        database_url = Settings.from_env().database_url
+        typer.echo(
+            f"rebuilt the read models of {database_url} from {count} events in {elapsed:.1f} s"
+        )
+        _echo_failures(read_models)
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each read model's position in the event log, the log's head and the lag; failed events."""
+    with _read_models() as (tracker, read_models):
+        statuses = read_models.status(tracker)
+        typer.echo(f"{'projection':<14}{'position':>10}{'head':>10}{'lag':>10}")
+        for status in statuses:
+            typer.echo(f"{status.name:<14}{status.position:>10}{status.head:>10}{status.lag:>10}")
+        _echo_failures(read_models)
+
+
+@projections_app.command("retry")
+def projections_retry() -> None:
+    """Process the events that failed again (after a correction or a fix); clear those that pass."""
+    with _read_models() as (tracker, read_models):
+        retried = read_models.retry(tracker)
+        typer.echo(
+            f"retried {event_count(retried.events)}: {retried.projected} projected,"
+            f" {retried.still_failing} still not"
+        )
+        remaining = _echo_failures(read_models)
+    if remaining:
+        typer.echo(f"error: {event_count(remaining)} still cannot be projected", err=True)
+        raise typer.Exit(1)
 
 
 reminders_app = typer.Typer(help="Reminders of anniversaries, expiries, notices and follow-ups.")

@@ -24,8 +24,8 @@ from tracker.application import Tracker
 from tracker.cli import app
 
 
-class Crash(Exception):
-    pass
+class Crash(BaseException):
+    """The process dying half-way: not an event's fault, so nothing is recorded as one."""
 
 
 class CrashingTimeline(TimelineProjection):
