@@ -1,9 +1,11 @@
 """`ProjectionRunner`: a daemon thread that keeps the read models caught up by polling.
 
 Polling the log by position works on both stores (a SQLite store cannot be
-subscribed to); at 0.2 s it costs one indexed query per tick when idle. A
-failing batch is logged and retried on the next tick; `last_error` keeps it
-visible.
+subscribed to); at 0.2 s it costs one indexed query per tick when idle. An
+event a projection cannot process does not stop it: it is recorded and its
+agreement parked (`projections.failures`), and the runner goes on. Only the
+store's or the process's own errors fail a batch; it is logged and retried on
+the next tick, and `last_error` keeps it visible.
 """
 
 from __future__ import annotations
