@@ -152,6 +152,7 @@ CHUNK = 500
 class AgreementsProjection(Projection):
     name = "agreements"
     tables = ("view_agreements", "view_agreement_parties", "view_party_words")
+    """`view_party_words` indexes the distinct party names (their `words`), not each party."""
     topics = AGREEMENT_TOPICS
 
     def ddl(self, is_postgres: bool) -> list[str]:
@@ -186,12 +187,11 @@ class AgreementsProjection(Projection):
             ){without_rowid}""",
             f"""CREATE TABLE IF NOT EXISTS view_party_words (
                 word {ordered} NOT NULL,
-                seq {seq} NOT NULL,
-                position INTEGER NOT NULL,
-                PRIMARY KEY (word, seq, position)
+                words TEXT NOT NULL,
+                PRIMARY KEY (word, words)
             ){without_rowid}""",
-            # Rewriting an agreement replaces its party words: found by `seq`, not scanned for.
-            "CREATE INDEX IF NOT EXISTS view_party_words_seq ON view_party_words (seq)",
+            "CREATE INDEX IF NOT EXISTS view_agreement_parties_words"
+            " ON view_agreement_parties (words, seq)",
             "CREATE INDEX IF NOT EXISTS view_agreement_parties_country"
             " ON view_agreement_parties (country, seq)",
             "CREATE INDEX IF NOT EXISTS view_agreement_parties_type"
@@ -202,9 +202,10 @@ class AgreementsProjection(Projection):
                 f"CREATE INDEX IF NOT EXISTS view_agreements_{column}"
                 f" ON view_agreements ({column}, seq)"
             )
-        for key in SORT_KEYS:
+        for key in ("seq", *SORT_KEYS):
             statements.append(
-                f"CREATE INDEX IF NOT EXISTS view_agreements_{key} ON view_agreements ({key}, seq)"
+                f"CREATE INDEX IF NOT EXISTS view_agreements_{key}"
+                f" ON view_agreements ({', '.join(dict.fromkeys((key, 'seq')))})"
             )
         if is_postgres:
             statements.append(
@@ -268,31 +269,69 @@ class AgreementsProjection(Projection):
         self._index(tx, new, changed)
 
     def _index(self, tx: Tx, new: list[AgreementRow], changed: list[AgreementRow]) -> None:
-        """Parties and their words (both stores) and the FTS5 document (SQLite) of every row."""
+        """Parties and party names (both stores) and the FTS5 document (SQLite) of every row."""
         stale = [(row.seq,) for row in changed]
+        before = _party_names(tx, [row.seq for row in changed])
         tx.executemany("DELETE FROM view_agreement_parties WHERE seq = ?", stale)
-        tx.executemany("DELETE FROM view_party_words WHERE seq = ?", stale)
         written = new + changed
         tx.executemany(
             "INSERT INTO view_agreement_parties (seq, position, words, country, type)"
             " VALUES (?, ?, ?, ?, ?)",
             [(row.seq, *party) for row in written for party in row.parties],
         )
-        tx.executemany(
-            "INSERT INTO view_party_words (word, seq, position) VALUES (?, ?, ?)",
-            [
-                (word, row.seq, position)
-                for row in written
-                for position, words, _, _ in row.parties
-                for word in dict.fromkeys(words.split())
-            ],
-        )
+        after = {words for row in written for _, words, _, _ in row.parties}
+        _name_words(tx, after - _indexed_names(tx, after), before - after)
         if not tx.is_postgres:
             tx.executemany("DELETE FROM view_agreements_fts WHERE rowid = ?", stale)
             tx.executemany(
                 "INSERT INTO view_agreements_fts (rowid, document) VALUES (?, ?)",
                 [(row.seq, row.document) for row in written],
             )
+
+
+def _party_names(tx: Tx, seqs: list[int]) -> set[str]:
+    """The party names (as their words) the agreements at `seqs` have now."""
+    names: set[str] = set()
+    for start in range(0, len(seqs), CHUNK):
+        chunk = seqs[start : start + CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows = tx.fetch(
+            f"SELECT DISTINCT words FROM view_agreement_parties WHERE seq IN ({marks})", chunk
+        )
+        names |= {row["words"] for row in rows}
+    return names
+
+
+def _indexed_names(tx: Tx, names: set[str]) -> set[str]:
+    """Those of `names` the word index already holds (under their first word)."""
+    held: set[str] = set()
+    for name in names:
+        first = _split(name)[0]
+        if tx.fetch("SELECT 1 FROM view_party_words WHERE word = ? AND words = ?", (first, name)):
+            held.add(name)
+    return held
+
+
+def _name_words(tx: Tx, added: set[str], dropped: set[str]) -> None:
+    """Indexes the words of names new to the view; forgets names no party has any more."""
+    tx.executemany(
+        "INSERT INTO view_party_words (word, words) VALUES (?, ?)",
+        [(word, name) for name in added for word in _split(name)],
+    )
+    unused = [
+        name
+        for name in dropped
+        if not tx.fetch("SELECT 1 FROM view_agreement_parties WHERE words = ? LIMIT 1", (name,))
+    ]
+    tx.executemany(
+        "DELETE FROM view_party_words WHERE word = ? AND words = ?",
+        [(word, name) for name in unused for word in _split(name)],
+    )
+
+
+def _split(name: str) -> list[str]:
+    """The distinct words of a party name; a name without any is indexed under ""."""
+    return list(dict.fromkeys(name.split())) or [""]
 
 
 def _chunks(ids: Iterable[UUID]) -> Iterable[list[str]]:
