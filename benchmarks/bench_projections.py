@@ -94,7 +94,9 @@ def drafted(rng: random.Random, n: int, drafted_on: date) -> Agreement:
         kind=rng.choice(["cooperation_agreement", "framework_agreement", "other"]),
         parties=[
             Party(name="Comisión Interamericana", short_name="CIDH", type="state"),
-            party(rng.randrange(len(PARTY_NAMES))),
+            party(rng.randrange(len(PARTY_NAMES))).model_copy(
+                update={"country": rng.choice(["MX", "EC", "CL", None])}
+            ),
         ],
         purpose=" ".join(rng.sample(WORDS, 8)),
         areas=rng.sample(WORDS, 2),
@@ -285,6 +287,7 @@ def bench_lists(directory: str, agreements: int, runs: int) -> None:
     rebuild = timed(lambda: read_models.rebuild(tracker))
     print(f"  (rebuilt at {stored / rebuild:,.0f} events/s)")
     first = read_models.list_agreements(AgreementQuery(limit=50))
+    titled = read_models.list_agreements(AgreementQuery(limit=50, sort="title"))
     queries = {
         "first page, no filter": AgreementQuery(),
         "status=in_force": AgreementQuery(status="in_force"),
@@ -315,6 +318,26 @@ def bench_lists(directory: str, agreements: int, runs: int) -> None:
             q="defensoria", expires_before=date(2015, 1, 1)
         ),
         "cursor page 2": AgreementQuery(cursor=first.next_cursor),
+        "q prefix as typed": AgreementQuery(q="defens"),
+        "q one letter": AgreementQuery(q="m"),
+        "party prefix (rare)": AgreementQuery(party="institucion derechos 7"),
+        "party prefix (common)": AgreementQuery(party="inst"),
+        "status x2 + kind x2": AgreementQuery(
+            status=["in_force", "draft"], kind=["other", "framework_agreement"]
+        ),
+        "country": AgreementQuery(country="MX"),
+        "in_force_on (old date)": AgreementQuery(in_force_on=date(2010, 6, 1)),
+        "in_force_on (recent date)": AgreementQuery(in_force_on=date(2019, 6, 1)),
+        "sort=title": AgreementQuery(sort="title"),
+        "sort=-expires_on": AgreementQuery(sort="-expires_on"),
+        "sort=signed_on + status": AgreementQuery(sort="signed_on", status="draft"),
+        "sort=reference + q common": AgreementQuery(sort="reference", q="justicia"),
+        "sort=title + q rare": AgreementQuery(sort="title", q="reunion seguimiento 99990"),
+        "sort=title + party (rare)": AgreementQuery(sort="title", party="institucion derechos 7"),
+        "sort=-expires_on + in_force_on (old)": AgreementQuery(
+            sort="-expires_on", in_force_on=date(2010, 6, 1)
+        ),
+        "sort=title page 2": AgreementQuery(sort="title", cursor=titled.next_cursor),
     }
     print(f"list latency over {runs} runs each (limit 50)   [target p99 < 50 ms]")
     for name, query in queries.items():

@@ -1,23 +1,29 @@
-"""`agreements`: one row per agreement, with the columns its list filters on.
+"""`agreements`: one row per agreement, with the columns its list filters and sorts on.
 
 The row holds the agreement's state JSON exactly as the state endpoint returns
 it, so a list never folds events. `seq` is the log position of the draft: a
-stable, unique order that a rebuild reproduces, and the list's keyset.
-Parties are kept folded in a side table (a filter by name or short name is an
-index lookup) and the search document in FTS5 on SQLite, in a `tsvector`
-expression index on PostgreSQL.
+stable, unique order that a rebuild reproduces, and every sort's tie-breaker.
+
+The search document is every word a person might look for (see
+`search_texts`) plus the titles and references of the agreement's parent and
+children. Those names belong to other agreements, so when an agreement's
+title or reference changes (or it is drafted), the rows of its parent and
+children are rewritten in the same batch. Documents are folded in Python
+(`projections.text`): FTS5 on SQLite, a `tsvector` expression index on
+PostgreSQL. Parties are kept one row each (words, country, type), with a
+word index for the party filter's prefix match.
 """
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from projections.base import AGREEMENT_TOPICS, Batch, Projection
 from projections.db import Tx
-from projections.text import fold, fold_name, words
+from projections.text import canonical_reference, distinct_words, party_words, sort_key
 from tracker.state import AgreementState
 
 COLUMNS = (
@@ -28,13 +34,25 @@ COLUMNS = (
     "status",
     "parent_id",
     "signed_on",
+    "in_force_on",
     "expires_on",
-    "party_names",
-    "party_short_names",
+    "ended_on",
+    "reference_key",
+    "title_key",
+    "signed_key",
+    "expires_key",
     "state",
 )
 SEARCH_COLUMN = "search_text"
-"""PostgreSQL only: the folded search words, indexed as a `tsvector`."""
+"""PostgreSQL only: the document's distinct folded words, indexed as a `tsvector`."""
+TSVECTOR = f"array_to_tsvector(string_to_array({SEARCH_COLUMN}, ' '))"
+"""The indexed expression; a search must use it verbatim for the index to serve it."""
+SORT_KEYS = ("reference_key", "title_key", "signed_key", "expires_key")
+MISSING = "1"
+"""The sort key of a missing value: after every present one, which is prefixed "0"."""
+
+Names = Mapping[UUID, tuple[str, str | None]]
+"""Title and reference of agreements, by id."""
 
 
 def state_json(state: AgreementState) -> str:
@@ -42,35 +60,57 @@ def state_json(state: AgreementState) -> str:
     return state.model_dump_json()
 
 
-def search_text(state: AgreementState) -> str:
-    """What a text search looks through: titles, references, purpose, parties, areas, notes."""
-    texts = [state.title, state.reference or "", state.purpose]
-    texts += [p.name for p in state.parties] + [p.short_name or "" for p in state.parties]
-    texts += list(state.areas)
-    texts += [n.text for n in state.notes]
-    texts += [a.title for a in state.activities] + [d.title for d in state.documents]
-    return "\n".join(texts)
+def search_texts(state: AgreementState) -> list[str]:
+    """Everything of the agreement itself that a text search looks through."""
+    texts = [state.title, state.reference or "", state.purpose, state.place or "", *state.areas]
+    for party in state.parties:
+        texts += [party.name, party.short_name or ""]
+    for signatory in state.signatories:
+        texts += [signatory.name, signatory.title or "", signatory.party or ""]
+    for attendee in state.attendees:
+        texts += [attendee.name, attendee.role or ""]
+    for exchange in state.personnel_exchanges:
+        texts += [exchange.person, exchange.from_party, exchange.to_party, exchange.purpose]
+    for activity in state.activities:
+        texts += [activity.title, activity.description]
+    for follow_up in state.follow_ups:
+        texts += [follow_up.description, follow_up.outcome or ""]
+    for document in state.documents:
+        texts += [document.title, document.reference or ""]
+    texts += [note.text for note in state.notes]
+    return texts
 
 
-def party_keys(state: AgreementState) -> set[str]:
-    """The folded names and short names the party filter matches."""
-    names = [p.name for p in state.parties] + [p.short_name for p in state.parties]
-    return {fold_name(name) for name in names if name}
+def related_ids(state: AgreementState) -> list[UUID]:
+    """The agreements whose names are part of this one's search document."""
+    return [*([state.parent_id] if state.parent_id else []), *state.children]
+
+
+def related_texts(state: AgreementState, names: Names) -> list[str]:
+    """Titles and references of the parent and the children that the view holds."""
+    found = [names[i] for i in related_ids(state) if i in names]
+    return [text for title, reference in found for text in (title, reference or "")]
+
+
+def _key(value: str | None) -> str:
+    return MISSING if value is None else f"0{value}"
 
 
 @dataclass(frozen=True)
 class AgreementRow:
-    """What one agreement's state writes: its row, its search document, its party keys."""
+    """What one agreement's state writes: its row, its search document, its parties."""
 
     seq: int
     values: tuple[Any, ...]
-    """In `COLUMNS` order, then the folded search words on PostgreSQL."""
+    """In `COLUMNS` order, then the search document on PostgreSQL."""
     document: str
-    parties: list[str]
+    parties: list[tuple[int, str, str | None, str]]
+    """(position, words, country, type) of each party."""
 
     @classmethod
-    def of(cls, seq: int, state: AgreementState, is_postgres: bool) -> AgreementRow:
-        document = search_text(state)
+    def of(cls, seq: int, state: AgreementState, names: Names, is_postgres: bool) -> AgreementRow:
+        document = distinct_words(search_texts(state) + related_texts(state, names))
+        reference = canonical_reference(state.reference) if state.reference else None
         values: tuple[Any, ...] = (
             str(state.id),
             state.reference,
@@ -78,15 +118,27 @@ class AgreementRow:
             state.kind.value,
             state.status.value,
             str(state.parent_id) if state.parent_id else None,
-            state.signed_on.isoformat() if state.signed_on else None,
-            state.expires_on.isoformat() if state.expires_on else None,
-            "\n".join(p.name for p in state.parties),
-            "\n".join(p.short_name for p in state.parties if p.short_name),
+            _day(state.signed_on),
+            _day(state.in_force_on),
+            _day(state.expires_on),
+            _day(state.ended_on),
+            _key(reference),
+            sort_key(state.title),
+            _key(_day(state.signed_on)),
+            _key(_day(state.expires_on)),
             state_json(state),
         )
         if is_postgres:
-            values = (*values, " ".join(words(fold(document))))
-        return cls(seq, values, document, sorted(party_keys(state)))
+            values = (*values, document)
+        parties = [
+            (n, party_words(p.name) + party_words(p.short_name or ""), p.country, p.type.value)
+            for n, p in enumerate(state.parties)
+        ]
+        return cls(seq, values, document, parties)
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _columns(is_postgres: bool) -> tuple[str, ...]:
@@ -99,12 +151,17 @@ CHUNK = 500
 
 class AgreementsProjection(Projection):
     name = "agreements"
-    tables = ("view_agreements", "view_agreement_parties")
+    tables = ("view_agreements", "view_agreement_parties", "view_party_words")
+    """`view_party_words` indexes the distinct party names (their `words`), not each party."""
     topics = AGREEMENT_TOPICS
 
     def ddl(self, is_postgres: bool) -> list[str]:
         seq, day = ("BIGINT", "DATE") if is_postgres else ("INTEGER", "TEXT")
+        # Sort keys and party words are compared by code point on both stores.
+        ordered = 'TEXT COLLATE "C"' if is_postgres else "TEXT"
         search_column = f", {SEARCH_COLUMN} TEXT NOT NULL" if is_postgres else ""
+        keys = "".join(f"{key} {ordered} NOT NULL, " for key in SORT_KEYS)
+        without_rowid = "" if is_postgres else " WITHOUT ROWID"
         statements = [
             f"""CREATE TABLE IF NOT EXISTS view_agreements (
                 seq {seq} PRIMARY KEY,
@@ -115,56 +172,89 @@ class AgreementsProjection(Projection):
                 status TEXT NOT NULL,
                 parent_id TEXT,
                 signed_on {day},
+                in_force_on {day},
                 expires_on {day},
-                party_names TEXT NOT NULL,
-                party_short_names TEXT NOT NULL,
-                state TEXT NOT NULL{search_column}
+                ended_on {day},
+                {keys}state TEXT NOT NULL{search_column}
             )""",
             f"""CREATE TABLE IF NOT EXISTS view_agreement_parties (
-                name TEXT NOT NULL,
                 seq {seq} NOT NULL,
-                PRIMARY KEY (name, seq)
-            ){"" if is_postgres else " WITHOUT ROWID"}""",
-            # Rewriting an agreement replaces its party names: found by `seq`, not scanned for.
-            "CREATE INDEX IF NOT EXISTS view_agreement_parties_seq ON view_agreement_parties (seq)",
+                position INTEGER NOT NULL,
+                words TEXT NOT NULL,
+                country TEXT,
+                type TEXT NOT NULL,
+                PRIMARY KEY (seq, position)
+            ){without_rowid}""",
+            f"""CREATE TABLE IF NOT EXISTS view_party_words (
+                word {ordered} NOT NULL,
+                words TEXT NOT NULL,
+                PRIMARY KEY (word, words)
+            ){without_rowid}""",
+            "CREATE INDEX IF NOT EXISTS view_agreement_parties_words"
+            " ON view_agreement_parties (words, seq)",
+            "CREATE INDEX IF NOT EXISTS view_agreement_parties_country"
+            " ON view_agreement_parties (country, seq)",
+            "CREATE INDEX IF NOT EXISTS view_agreement_parties_type"
+            " ON view_agreement_parties (type, seq)",
         ]
-        for column in ("status", "kind", "parent_id", "signed_on", "expires_on"):
+        for column in ("status", "kind", "parent_id", "signed_on", "expires_on", "in_force_on"):
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS view_agreements_{column}"
                 f" ON view_agreements ({column}, seq)"
             )
-        for column, day in itertools.product(("status", "kind"), ("signed_on", "expires_on")):
-            # A date bound with few matches scans its range rather than every agreement.
+        for key in ("seq", *SORT_KEYS):
             statements.append(
-                f"CREATE INDEX IF NOT EXISTS view_agreements_{column}_{day}"
-                f" ON view_agreements ({column}, {day}, seq)"
+                f"CREATE INDEX IF NOT EXISTS view_agreements_{key}"
+                f" ON view_agreements ({', '.join(dict.fromkeys((key, 'seq')))})"
             )
         if is_postgres:
             statements.append(
-                "CREATE INDEX IF NOT EXISTS view_agreements_text ON view_agreements"
-                " USING gin (to_tsvector('simple', search_text))"
+                f"CREATE INDEX IF NOT EXISTS view_agreements_text ON view_agreements"
+                f" USING gin ({TSVECTOR})"
             )
         else:
+            # The documents are folded already: the tokenizer only splits them at spaces.
             statements.append(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS view_agreements_fts USING fts5("
-                "document, tokenize = 'unicode61 remove_diacritics 2')"
+                "document, tokenize = 'ascii', detail = 'none')"
             )
         return statements
 
     def reset(self, tx: Tx) -> None:
-        super().reset(tx)
+        """Drops and recreates the tables, so a rebuild also brings an older layout up to date."""
+        for table in self.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
         if not tx.is_postgres:
-            tx.execute("DELETE FROM view_agreements_fts")
+            tx.execute("DROP TABLE IF EXISTS view_agreements_fts")
+        for statement in self.ddl(tx.is_postgres):
+            tx.execute(statement)
 
     def process(self, tx: Tx, batch: Batch) -> None:
-        """Inserts the rows of agreements drafted in this batch, rewrites the others."""
-        drafted, states, is_postgres = batch.drafted(), batch.agreements(), tx.is_postgres
-        new = [
-            AgreementRow.of(drafted[i], s, is_postgres) for i, s in states.items() if i in drafted
+        """Inserts the rows of agreements drafted in this batch, rewrites the others.
+
+        The others include the parent and children of every agreement drafted
+        or renamed in the batch, whose search documents hold its name.
+        """
+        drafted, is_postgres = batch.drafted(), tx.is_postgres
+        states = dict(batch.agreements())
+        stored = _stored(tx, [i for i in states if i not in drafted])
+        renamed = [
+            state
+            for i, state in states.items()
+            if i in drafted or stored[i][1] != (state.title, state.reference)
         ]
-        kept = [i for i in states if i not in drafted]
-        seqs = _seqs(tx, kept)
-        changed = [AgreementRow.of(seqs[i], states[i], is_postgres) for i in kept]
+        neighbours = {n for state in renamed for n in related_ids(state)} - states.keys()
+        for seq, state in _stored_states(tx, neighbours):
+            states[state.id] = state
+            stored[state.id] = (seq, (state.title, state.reference))
+        names = {i: (s.title, s.reference) for i, s in states.items()}
+        names |= _names(tx, {n for s in states.values() for n in related_ids(s)} - names.keys())
+        new = [AgreementRow.of(drafted[i], states[i], names, is_postgres) for i in drafted]
+        changed = [
+            AgreementRow.of(stored[i][0], state, names, is_postgres)
+            for i, state in states.items()
+            if i not in drafted
+        ]
         columns = _columns(is_postgres)
         tx.executemany(
             f"INSERT INTO view_agreements (seq, {', '.join(columns)})"
@@ -179,14 +269,18 @@ class AgreementsProjection(Projection):
         self._index(tx, new, changed)
 
     def _index(self, tx: Tx, new: list[AgreementRow], changed: list[AgreementRow]) -> None:
-        """Party names (both stores) and the FTS5 document (SQLite) of every written row."""
+        """Parties and party names (both stores) and the FTS5 document (SQLite) of every row."""
         stale = [(row.seq,) for row in changed]
+        before = _party_names(tx, [row.seq for row in changed])
         tx.executemany("DELETE FROM view_agreement_parties WHERE seq = ?", stale)
         written = new + changed
         tx.executemany(
-            "INSERT INTO view_agreement_parties (name, seq) VALUES (?, ?)",
-            [(name, row.seq) for row in written for name in row.parties],
+            "INSERT INTO view_agreement_parties (seq, position, words, country, type)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(row.seq, *party) for row in written for party in row.parties],
         )
+        after = {words for row in written for _, words, _, _ in row.parties}
+        _name_words(tx, after - _indexed_names(tx, after), before - after)
         if not tx.is_postgres:
             tx.executemany("DELETE FROM view_agreements_fts WHERE rowid = ?", stale)
             tx.executemany(
@@ -195,12 +289,79 @@ class AgreementsProjection(Projection):
             )
 
 
-def _seqs(tx: Tx, agreement_ids: list[UUID]) -> dict[UUID, int]:
-    """The `seq` of each agreement already in the view."""
-    found: dict[UUID, int] = {}
-    for start in range(0, len(agreement_ids), CHUNK):
-        chunk = [str(i) for i in agreement_ids[start : start + CHUNK]]
+def _party_names(tx: Tx, seqs: list[int]) -> set[str]:
+    """The party names (as their words) the agreements at `seqs` have now."""
+    names: set[str] = set()
+    for start in range(0, len(seqs), CHUNK):
+        chunk = seqs[start : start + CHUNK]
         marks = ", ".join("?" * len(chunk))
-        rows = tx.fetch(f"SELECT id, seq FROM view_agreements WHERE id IN ({marks})", chunk)
-        found.update((UUID(row["id"]), int(row["seq"])) for row in rows)
-    return found
+        rows = tx.fetch(
+            f"SELECT DISTINCT words FROM view_agreement_parties WHERE seq IN ({marks})", chunk
+        )
+        names |= {row["words"] for row in rows}
+    return names
+
+
+def _indexed_names(tx: Tx, names: set[str]) -> set[str]:
+    """Those of `names` the word index already holds (under their first word)."""
+    held: set[str] = set()
+    for name in names:
+        first = _split(name)[0]
+        if tx.fetch("SELECT 1 FROM view_party_words WHERE word = ? AND words = ?", (first, name)):
+            held.add(name)
+    return held
+
+
+def _name_words(tx: Tx, added: set[str], dropped: set[str]) -> None:
+    """Indexes the words of names new to the view; forgets names no party has any more."""
+    tx.executemany(
+        "INSERT INTO view_party_words (word, words) VALUES (?, ?)",
+        [(word, name) for name in added for word in _split(name)],
+    )
+    unused = [
+        name
+        for name in dropped
+        if not tx.fetch("SELECT 1 FROM view_agreement_parties WHERE words = ? LIMIT 1", (name,))
+    ]
+    tx.executemany(
+        "DELETE FROM view_party_words WHERE word = ? AND words = ?",
+        [(word, name) for name in unused for word in _split(name)],
+    )
+
+
+def _split(name: str) -> list[str]:
+    """The distinct words of a party name; a name without any is indexed under ""."""
+    return list(dict.fromkeys(name.split())) or [""]
+
+
+def _chunks(ids: Iterable[UUID]) -> Iterable[list[str]]:
+    listed = [str(i) for i in ids]
+    for start in range(0, len(listed), CHUNK):
+        yield listed[start : start + CHUNK]
+
+
+def _select(tx: Tx, columns: str, ids: Iterable[UUID]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        rows += tx.fetch(f"SELECT {columns} FROM view_agreements WHERE id IN ({marks})", chunk)
+    return rows
+
+
+def _stored(tx: Tx, ids: list[UUID]) -> dict[UUID, tuple[int, tuple[str, str | None]]]:
+    """The `seq`, title and reference of each agreement already in the view."""
+    rows = _select(tx, "id, seq, title, reference", ids)
+    return {UUID(r["id"]): (int(r["seq"]), (r["title"], r["reference"])) for r in rows}
+
+
+def _stored_states(tx: Tx, ids: set[UUID]) -> list[tuple[int, AgreementState]]:
+    """The `seq` and state of agreements in the view (not in the batch)."""
+    rows = _select(tx, "seq, state", ids)
+    return [(int(r["seq"]), AgreementState.model_validate_json(r["state"])) for r in rows]
+
+
+def _names(tx: Tx, ids: set[UUID]) -> dict[UUID, tuple[str, str | None]]:
+    return {
+        UUID(r["id"]): (r["title"], r["reference"])
+        for r in _select(tx, "id, title, reference", ids)
+    }

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from events import catalog
+from projections.text import canonical_reference
 from tracker.state import AgreementState, Record
 from tracker.timeline import fold
 
@@ -173,7 +174,8 @@ class ReferenceIndex(Aggregate):
 
     @staticmethod
     def id_for(reference: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"urn:tracker:reference:{reference.strip().casefold()}")
+        """Derived from the reference's canonical form: variants of one reference collide."""
+        return uuid5(NAMESPACE_URL, f"urn:tracker:reference:{canonical_reference(reference)}")
 
     @classmethod
     def claim(cls, reference: str, agreement_id: UUID) -> ReferenceIndex:

@@ -7,7 +7,9 @@ Library errors are translated into the domain errors of `tracker.errors`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -65,6 +67,8 @@ class Tracker(Application[UUID]):
             env = {**(env or {}), "IS_SNAPSHOTTING_ENABLED": "n"}
         super().__init__(env)
         self.clock = clock or SystemClock()
+        self._claims_upgraded = False
+        self._upgrading = threading.Lock()
 
     @classmethod
     def connect(
@@ -159,6 +163,8 @@ class Tracker(Application[UUID]):
         return list(self._agreement(agreement_id).records)
 
     def agreement_for_reference(self, reference: str) -> UUID | None:
+        """The agreement holding the reference, written in any of its variants."""
+        self._upgrade_claims()
         try:
             claim: Aggregate = self.repository.get(ReferenceIndex.id_for(reference))
         except AggregateNotFoundError:
@@ -206,6 +212,38 @@ class Tracker(Application[UUID]):
         if holder is not None:
             raise DuplicateReference(body.reference, holder)
         return [ReferenceIndex.claim(body.reference, agreement_id)]
+
+    def _upgrade_claims(self) -> None:
+        """Claims made under an older canonical form are claimed again under the current one.
+
+        A claim's id is derived from its reference's canonical form; a store
+        written before that form last changed holds claims whose id no longer
+        matches. The first reference lookup of each process reads every claim
+        once and stores the missing current ones, so an old claim still blocks
+        its reference. Two old claims whose references are now one keep the
+        first. Repeating it stores nothing: claims are aggregates with
+        derived ids, and another process doing the same at once only makes
+        one of the two saves fail.
+        """
+        if self._claims_upgraded:
+            return
+        with self._upgrading:
+            if not self._claims_upgraded:
+                self._claim_again()
+                self._claims_upgraded = True
+
+    def _claim_again(self) -> None:
+        position = 0
+        while claims := self.recorder.select_notifications(
+            position, 500, topics=[ReferenceIndex.Created.TOPIC], inclusive_of_start=False
+        ):
+            for notification in claims:
+                claim: Any = self.mapper.to_domain_event(notification)
+                current = ReferenceIndex.id_for(claim.reference)
+                if current != claim.originator_id and current not in self.repository:
+                    with suppress(IntegrityError):
+                        self.save(ReferenceIndex.claim(claim.reference, claim.agreement_id))
+            position = claims[-1].id
 
     def _complementary(
         self, parent: Agreement, body: ComplementaryAgreementAdded, moment: Moment

@@ -103,14 +103,16 @@ def test_each_filter_selects_its_agreements(tracker: Tracker, read_models: ReadM
     assert found(read_models, ids, status="signed", kind="other") == set()
 
 
-def test_party_filter_takes_a_name_or_short_name_in_any_case_and_accent(
+def test_party_filter_takes_word_prefixes_of_a_name_or_short_name_in_any_case_and_accent(
     tracker: Tracker, read_models: ReadModels
 ) -> None:
     ids = catalog(tracker)
     read_models.catch_up(tracker)
     assert found(read_models, ids, party="dpe") == {"ombudsman"}
     assert found(read_models, ids, party="DEFENSORIA DEL PUEBLO DE ECUADOR") == {"ombudsman"}
-    assert found(read_models, ids, party="Defensoría") == set()
+    assert found(read_models, ids, party="Defensoría") == {"ombudsman"}
+    assert found(read_models, ids, party="pueblo ecu") == {"ombudsman"}
+    assert found(read_models, ids, party="pueblo nacional") == set()
     assert found(read_models, ids, party="iachr") == {"ombudsman", "university", "pending", "ended"}
     assert found(read_models, ids, party="IACHR", status="signed") == {"university"}
 
@@ -235,15 +237,17 @@ def every_page(read_models: ReadModels, **filters: object) -> list[str]:
         cursor = page.next_cursor
 
 
-@pytest.mark.parametrize("thresholds", ["defaults", "tiny"])
+@pytest.mark.parametrize("thresholds", ["defaults", "walk", "window"])
 def test_date_bounds_give_the_same_pages_whatever_the_plan(
     tracker: Tracker, read_models: ReadModels, thresholds: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tiny thresholds send small lists down every plan: range, newest window, and index."""
-    if thresholds == "tiny":
-        monkeypatch.setattr(listing, "SMALL_RANGE", 2)
-        monkeypatch.setattr(listing, "WINDOW", 5)
-        monkeypatch.setattr(listing, "RANGE_PROBE", 4)
+    """Tiny thresholds send small lists down every plan: sorted, walked, and walked then sorted."""
+    if thresholds != "defaults":
+        monkeypatch.setattr(listing, "PROBE", 0)
+        monkeypatch.setattr(listing, "FIRST_CHUNK", 2)
+        monkeypatch.setattr(listing, "MAX_CHUNK", 4)
+    if thresholds == "window":
+        monkeypatch.setattr(listing, "WINDOW", 3)
     kinds = ["framework_agreement", "other", "cooperation_agreement"]
     for n in range(14):
         drafted_on = date(2015, 1, 1).replace(year=2015 + n // 3, month=1 + n % 12)
