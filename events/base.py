@@ -1,8 +1,20 @@
 """Field types and base classes shared by every event body in the catalog.
 
-The limits here are the product's limits (API.md): names, titles and references
-500 characters, other text 20,000, lists 200 items. They live on the types so
-every event that uses a type enforces them the same way.
+The limits here are the product's limits, defined once so the API, the
+importer and the demo share one rule:
+
+- dates lie between `FIRST_DAY` and `LAST_DAY` (1900-01-01 to 2199-12-31);
+- a name, title or reference (`Name`) is one line of at most 500 characters;
+  other text (`Text`: notes, descriptions, purposes) at most 20,000, where tab
+  and newline are the only control characters allowed (a CR LF or lone CR
+  line break becomes a newline); NUL, the other C0 and C1 controls and lone
+  surrogates are refused everywhere;
+- a document's `Url` is an http:// or https:// address;
+- lists hold at most 200 items.
+
+The bounds apply to what comes in. Reading back what the store holds passes
+`RECORDED` as the validation context, so a history recorded before a bound
+existed stays readable (and correctable) instead of becoming an error.
 """
 
 from __future__ import annotations
@@ -10,13 +22,99 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
 
 MAX_ITEMS = 200
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Text = Annotated[str, StringConstraints(max_length=20_000)]
+RECORDED: dict[str, Any] = {"recorded": True}
+"""The validation context for reading the store back: the bounds are not applied again."""
+
+
+def _incoming(info: ValidationInfo) -> bool:
+    return not (isinstance(info.context, dict) and info.context.get("recorded"))
+
+
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+_REFUSED_IN_TEXT = re.compile(f"[{_CONTROLS}]")
+_REFUSED_IN_LINE = re.compile(f"[\t\n{_CONTROLS}]")
+
+
+def printable(text: str) -> str:
+    """`text` as one clean line: each control character becomes a space.
+
+    For showing stored names (recorded before the bounds) in a reminder, a
+    calendar or a log line without letting control characters through.
+    """
+    return _REFUSED_IN_LINE.sub(" ", text)
+
+
+def _refuse(found: re.Match[str] | None, allowed: str) -> None:
+    if found is not None:
+        raise PydanticCustomError(
+            "control_character",
+            "must not contain control characters{allowed}: found U+{code} at character {at}",
+            {"allowed": allowed, "code": f"{ord(found.group()):04X}", "at": found.start() + 1},
+        )
+
+
+def _one_line(value: str, info: ValidationInfo) -> str:
+    if _incoming(info):
+        _refuse(_REFUSED_IN_LINE.search(value), " or line breaks")
+    return value
+
+
+def _long_text(value: str, info: ValidationInfo) -> str:
+    if _incoming(info):
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        _refuse(_REFUSED_IN_TEXT.search(value), " other than tab and newline")
+    return value
+
+
+def _web_address(value: str, info: ValidationInfo) -> str:
+    if not _incoming(info):
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise PydanticCustomError("url_scheme", "must be an http:// or https:// address")
+    if any(character.isspace() for character in value):
+        raise PydanticCustomError("url_space", "must not contain spaces (write them as %20)")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_one_line),
+]
+"""A name, title or reference: one line."""
+
+Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_long_text)]
+"""Free text of several lines (tab and newline allowed)."""
+
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
+    AfterValidator(_one_line),
+    AfterValidator(_web_address),
+]
+"""Where a document can be read: an http:// or https:// address."""
+
 CountryCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
 ]
@@ -37,8 +135,18 @@ def _iso_day(value: object) -> object:
     raise ValueError("expected a date as YYYY-MM-DD")
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
-"""A calendar date, written YYYY-MM-DD; an impossible one (2020-02-30) is refused too."""
+def _recordable_day(value: date, info: ValidationInfo) -> date:
+    if _incoming(info) and not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError(
+            "date_out_of_bounds",
+            "must lie between {first} and {last}",
+            {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_recordable_day)]
+"""A calendar date, written YYYY-MM-DD, from 1900-01-01 to 2199-12-31; 2020-02-30 is refused."""
 
 
 def items(max_length: int = MAX_ITEMS) -> Any:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import Field, TypeAdapter
 
-from events.base import EventBody
+from events.base import RECORDED, EventBody
 from events.cooperation import (
     ActivityRecorded,
     ComplementaryAgreementAdded,
@@ -89,9 +89,15 @@ def upcast(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[st
     return data
 
 
-def load(type_name: str, schema_version: int, data: dict[str, Any]) -> EventBody:
-    """Decode a stored event body, upcasting it first when it is older."""
+def load(
+    type_name: str, schema_version: int, data: dict[str, Any], *, recorded: bool = False
+) -> EventBody:
+    """Decode an event body in the stored shape, upcasting it first when it is older.
+
+    `recorded`: the body comes from this store, so the bounds on incoming
+    values are not applied again (see `events.base`); an import checks them.
+    """
     cls = event_class(type_name)
     if schema_version < cls.SCHEMA_VERSION:
         data = upcast(type_name, schema_version, data)
-    return cls.model_validate(data)
+    return cls.model_validate(data, context=RECORDED if recorded else None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from events.base import Body, Day, EventBody, Name, Text, items
+from pydantic import Field
+
+from events.base import FIRST_DAY, LAST_DAY, Body, Day, EventBody, Name, Text, items
 
 
 class Signatory(Body):
@@ -38,9 +40,26 @@ class EnteredIntoForce(EventBody):
     type: Literal["entered_into_force"] = "entered_into_force"
 
 
+MAX_PERIODS = 12 * (LAST_DAY.year - FIRST_DAY.year + 1)
+"""More renewal periods of at least a month than this cannot fit between the date bounds."""
+
+
 class Renewed(EventBody):
+    """The expiry moves to `expires_on`.
+
+    `periods` is how many renewal periods the renewal covers: 1, unless a
+    sweep that ran late catches up with several periods in one event (dated
+    the first expiry it renews). Version 2 added it; version 1 covered one.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 2
     type: Literal["renewed"] = "renewed"
     expires_on: Day
+    periods: int = Field(default=1, ge=1, le=MAX_PERIODS)
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "periods": 1}
 
 
 class NoticeGiven(EventBody):

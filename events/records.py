@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from events.base import EventBody, Name, Sha256, Text, Version
+from events.base import EventBody, Name, Sha256, Text, Url, Version
 
 
 class NoteAdded(EventBody):
@@ -17,7 +17,7 @@ class NoteAdded(EventBody):
 class DocumentAttached(EventBody):
     type: Literal["document_attached"] = "document_attached"
     title: Name
-    url: Name | None = None
+    url: Url | None = None
     reference: Name | None = None
     sha256: Sha256 | None = None
 

@@ -8,14 +8,14 @@ in the same style as the agreement catalog.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from events.base import Name, StoredBody, Text
+from events.base import RECORDED, Day, Name, StoredBody, Text
 
 
 class ReminderRule(StrEnum):
@@ -42,8 +42,8 @@ class ReminderIssued(ReminderEvent):
     type: Literal["reminder_issued"] = "reminder_issued"
     agreement_id: UUID
     rule: ReminderRule
-    subject: str = ""
-    due_on: date
+    subject: Text = ""
+    due_on: Day
     stage: Name
     message: Text
     title: Text = ""
@@ -75,8 +75,12 @@ REMINDER_EVENT_TYPES: dict[str, type[ReminderEvent]] = {
 
 
 def load(type_name: str, schema_version: int, data: dict[str, Any]) -> ReminderEvent:
-    """Decode a stored reminder event (every type is still at its first version)."""
+    """Decode a stored reminder event (every type is still at its first version).
+
+    Only what the store holds is decoded here, so the bounds on incoming
+    values are not applied again (see `events.base`).
+    """
     cls = REMINDER_EVENT_TYPES[type_name]
     if schema_version != cls.SCHEMA_VERSION:
         raise ValueError(f"{type_name} has no schema version {schema_version}")
-    return cls.model_validate(data)
+    return cls.model_validate(data, context=RECORDED)

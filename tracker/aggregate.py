@@ -143,7 +143,7 @@ def _fact(fields: dict[str, Any], version: int) -> dict[str, Any]:
 
 def _decode(agreement_id: UUID, fact: dict[str, Any]) -> Record:
     data = {**fact["data"], "occurred_on": fact["occurred_on"], "source": fact["source"]}
-    body = catalog.load(fact["type"], fact["schema_version"], data)
+    body = catalog.load(fact["type"], fact["schema_version"], data, recorded=True)
     return Record(
         agreement_id=agreement_id,
         version=fact["version"],

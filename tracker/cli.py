@@ -6,21 +6,25 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
+from events.base import Day
 from projections.failures import event_count
 from tracker.application import Tracker
-from tracker.errors import DomainError
+from tracker.clock import SystemClock
+from tracker.errors import DomainError, SweepInFuture
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
     from projections.service import ReadModels
 
 app = typer.Typer(help="Event-sourced lifecycle tracker for cooperation agreements.")
+DAY: TypeAdapter[date] = TypeAdapter(Day)
 
 
 def open_tracker(settings: Settings) -> Tracker:
@@ -175,18 +179,46 @@ reminders_app = typer.Typer(help="Reminders of anniversaries, expiries, notices 
 app.add_typer(reminders_app, name="reminders")
 
 
+def _day(value: str) -> date:
+    """A date given on the command line, under the catalog's rule for dates."""
+    try:
+        return DAY.validate_python(value)
+    except ValidationError as error:
+        raise typer.BadParameter(error.errors()[0]["msg"]) from None
+
+
 @reminders_app.command("sweep")
 def reminders_sweep(
     today: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Sweep as if today were this date (YYYY-MM-DD)."),
+        date | None,
+        typer.Option(
+            parser=_day,
+            metavar="YYYY-MM-DD",
+            help="Sweep as if today were this date; a later date needs --dry-run.",
+        ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print what the sweep would record and issue; record nothing."
+        ),
+    ] = False,
 ) -> None:
     """Issue the reminders due today; record expiries, renewals and entries into force."""
     from tracker.sweep import sweep_once
 
-    report = sweep_once(Settings.from_env(), today.date() if today else None)
+    try:
+        report = sweep_once(Settings.from_env(), SystemClock(), today, dry_run=dry_run)
+    except SweepInFuture as error:
+        typer.echo(
+            f"error: {error.day} is after today ({error.today}) and a sweep records only what"
+            " has happened; add --dry-run to see what it would record and issue",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     typer.echo(report.summary())
+    for line in report.lines:
+        typer.echo(line)
     for problem in report.problems:
         typer.echo(f"problem: {problem}", err=True)
 

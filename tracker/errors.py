@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
+from pydantic import ValidationError
+
+from events.base import printable
+
 
 class DomainError(Exception):
     """Base of every refusal the tracker makes on purpose."""
@@ -104,3 +108,31 @@ class IdempotencyKeyReused(DomainError):
 
     def __init__(self) -> None:
         super().__init__("this Idempotency-Key was already used for a different request")
+
+
+class SweepInFuture(DomainError):
+    """A sweep records what has happened by its day, so its day cannot be after today."""
+
+    code = "sweep_in_future"
+
+    def __init__(self, day: date, today: date) -> None:
+        super().__init__(f"cannot sweep on {day}: it is after today ({today})")
+        self.day = day
+        self.today = today
+
+
+def explain(error: Exception) -> str:
+    """Why something failed, in one line for a report or a log.
+
+    A refusal's own message; for a validation error its first field and
+    message; otherwise the kind of error and its text.
+    """
+    if isinstance(error, DomainError):
+        reason = error.message
+    elif isinstance(error, ValidationError):
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        reason = f"{field}: {first['msg']}" if field else first["msg"]
+    else:
+        reason = f"{type(error).__name__}: {error}"
+    return printable(reason)

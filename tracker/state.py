@@ -10,11 +10,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from events.base import EventBody
+from events.base import EventBody, printable
 from events.cooperation import ActivityCategory
 from events.drafting import AgreementKind, Renewal
 from events.lifecycle import Attendee, Signatory
 from events.parties import Party
+from tracker.days import add_days
+
+
+def display_name(title: str, reference: str | None) -> str:
+    """How messages name an agreement: its title, with its reference when it has one."""
+    name = f"{title} ({reference})" if reference else title
+    return printable(name)
 
 
 class Status(StrEnum):
@@ -117,3 +124,24 @@ class AgreementState(View):
 
     def party_named(self, name: str) -> Party | None:
         return next((party for party in self.parties if party.is_named(name)), None)
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.title, self.reference)
+
+    @property
+    def notice_deadline(self) -> date | None:
+        """The last day to give notice of non-renewal, while the agreement renews automatically.
+
+        None when there is nothing to give notice of (no automatic renewal, no
+        expiry, notice already given) or when the deadline falls before the
+        first recordable day: computing it never overflows.
+        """
+        renewal = self.renewal
+        if (
+            renewal.mode != "automatic"
+            or self.expires_on is None
+            or self.notice_given_on is not None
+        ):
+            return None
+        return add_days(self.expires_on, -(renewal.notice_days or 0))

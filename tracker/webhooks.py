@@ -19,17 +19,21 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from events.base import printable
 from events.reminders import DeliveryAttempted
 from tracker.application import Tracker
+from tracker.errors import DomainError, explain
 from tracker.reminders.aggregate import Reminder
+from tracker.state import display_name
 
 log = logging.getLogger(__name__)
 
@@ -99,42 +103,80 @@ def pending_urls(reminder: Reminder, policy: WebhookPolicy, now: datetime) -> li
     return due
 
 
+@dataclass
+class Deliveries:
+    """What one delivery run did: the attempts made, and the reminders it could not post."""
+
+    attempts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
 def deliver(
     tracker: Tracker, reminder_ids: Iterable[UUID], policy: WebhookPolicy, now: datetime
-) -> int:
-    """Post each reminder to every URL it is due at; returns how many attempts were made.
+) -> Deliveries:
+    """Post each reminder to every URL it is due at.
 
     A URL that fails is not tried again in the same run, so a receiver that is
-    down costs one timeout per run, not one per reminder.
+    down costs one timeout per run, not one per reminder. A reminder that
+    cannot be delivered (it cannot be read, say) is reported and skipped;
+    the others are delivered.
     """
     failing: set[str] = set()
-    made = 0
+    done = Deliveries()
     for reminder_id in reminder_ids:
-        reminder: Any = tracker.repository.get(reminder_id)
-        assert isinstance(reminder, Reminder)
-        urls = [u for u in pending_urls(reminder, policy, now) if u not in failing]
-        if not urls:
-            continue
-        body = payload(reminder_id, reminder)
-        for url in urls:
-            outcome = post(url, body, policy.secret, policy.timeout_seconds)
-            attempt = 1 + sum(1 for a in reminder.attempts if a.url == url)
-            reminder.record_attempt(
-                DeliveryAttempted(
-                    url=url,
-                    attempt=attempt,
-                    ok=outcome.ok,
-                    status=outcome.status,
-                    error=outcome.error,
-                    at=now,
-                )
-            )
-            made += 1
-            if not outcome.ok:
-                failing.add(url)
-                log.warning("webhook %s failed for reminder %s: %s", url, reminder_id, outcome)
+        name = f"reminder {reminder_id}"
         try:
-            tracker.save(reminder)
-        except IntegrityError:
-            log.info("reminder %s was delivered by another process meanwhile", reminder_id)
-    return made
+            reminder = _reminder(tracker, reminder_id)
+            issued = reminder.issued
+            agreement = display_name(issued.title, issued.reference)
+            name = f"the {issued.rule.value} reminder of {agreement}"
+            _deliver_one(tracker, reminder, policy, now, failing, done)
+        except Exception as error:
+            done.problems.append(f"cannot deliver {name}: {explain(error)}")
+            log.exception("cannot deliver %s", name)
+    return done
+
+
+def _reminder(tracker: Tracker, reminder_id: UUID) -> Reminder:
+    try:
+        reminder: Any = tracker.repository.get(reminder_id)
+    except AggregateNotFoundError:
+        reminder = None
+    if not isinstance(reminder, Reminder):
+        raise DomainError("the store holds no such reminder")
+    return reminder
+
+
+def _deliver_one(
+    tracker: Tracker,
+    reminder: Reminder,
+    policy: WebhookPolicy,
+    now: datetime,
+    failing: set[str],
+    done: Deliveries,
+) -> None:
+    urls = [u for u in pending_urls(reminder, policy, now) if u not in failing]
+    if not urls:
+        return
+    body = payload(reminder.id, reminder)
+    for url in urls:
+        outcome = post(url, body, policy.secret, policy.timeout_seconds)
+        attempt = 1 + sum(1 for a in reminder.attempts if a.url == url)
+        reminder.record_attempt(
+            DeliveryAttempted(
+                url=url,
+                attempt=attempt,
+                ok=outcome.ok,
+                status=outcome.status,
+                error=printable(outcome.error) if outcome.error else None,
+                at=now,
+            )
+        )
+        done.attempts += 1
+        if not outcome.ok:
+            failing.add(url)
+            log.warning("webhook %s failed for reminder %s: %s", url, reminder.id, outcome)
+    try:
+        tracker.save(reminder)
+    except IntegrityError:
+        log.info("reminder %s was delivered by another process meanwhile", reminder.id)

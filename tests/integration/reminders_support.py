@@ -11,7 +11,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from events.base import EventBody
 from events.cooperation import FollowUpScheduled
 from events.drafting import AgreementKind, Drafted, Renewal
@@ -40,6 +42,17 @@ def read_models(database_url: str) -> Iterator[ReadModels]:
     views = ReadModels.connect(database_url)
     yield views
     views.close()
+
+
+@pytest.fixture
+def client(
+    tracker: Tracker, read_models: ReadModels, clock: FixedClock, database_url: str
+) -> Iterator[TestClient]:
+    """The app with its projection runner (the list waits for it), without the scheduler."""
+    settings = Settings(database_url=database_url, scheduler=False)
+    app = create_app(settings, tracker=tracker, read_models=read_models, clock=clock)
+    with TestClient(app) as client:
+        yield client
 
 
 def at(clock: FixedClock, day: date) -> None:

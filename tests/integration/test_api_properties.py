@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from events.cooperation import ActivityCategory
+from tests.strategies import texts
 from tracker.clock import FixedClock
 from tracker.lifecycle import allowed_in
 from tracker.settings import Settings
@@ -26,7 +27,6 @@ from tracker.state import Status
 names = st.text(
     st.characters(codec="utf-8", exclude_categories=["Cs", "Z", "C"]), min_size=1, max_size=20
 )
-texts = st.text(max_size=40)
 upcoming = st.dates(min_value=date(2024, 6, 1), max_value=date(2030, 12, 31))
 
 PARTIES = [{"name": "Alpha", "type": "ngo"}, {"name": "Beta", "type": "state"}]

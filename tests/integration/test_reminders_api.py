@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from api.app import create_app
 from projections.service import ReadModels
 from tests.integration.reminders_support import (
     PORTFOLIO_DAY,
     at,
+    client,
     portfolio,
     read_models,
     receivers,
@@ -27,20 +26,9 @@ from tracker.settings import Settings
 from tracker.sweep import sweep
 from tracker.webhooks import WebhookPolicy
 
-__all__ = ["read_models", "receivers"]
+__all__ = ["client", "read_models", "receivers"]
 
 ITEM_FIELDS = {"id", "agreement_id", "rule", "due_on", "issued_at", "status", "message"}
-
-
-@pytest.fixture
-def client(
-    tracker: Tracker, read_models: ReadModels, clock: FixedClock, database_url: str
-) -> Iterator[TestClient]:
-    """The app with its projection runner (the list waits for it), without the scheduler."""
-    settings = Settings(database_url=database_url, scheduler=False)
-    app = create_app(settings, tracker=tracker, read_models=read_models, clock=clock)
-    with TestClient(app) as client:
-        yield client
 
 
 def reminders(client: TestClient, **query: str) -> list[dict[str, Any]]:

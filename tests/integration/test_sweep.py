@@ -142,15 +142,17 @@ def test_automatic_renewal_versus_expiry_versus_notice_given(
     )
     report = sweep_on(tracker, read_models, clock, date(2024, 9, 1))
     assert sorted(report.recorded) == sorted(
-        [(renews, "renewed"), (renews, "renewed"), (noticed, "expired"), (by_agreement, "expired")]
+        [(renews, "renewed"), (noticed, "expired"), (by_agreement, "expired")]
     )
     renewed = tracker.state(renews)
     assert (renewed.status, renewed.expires_on) == ("in_force", date(2025, 6, 30))
-    renewals = [r for r in tracker.history(renews) if r.type == "renewed"]
-    assert [(r.occurred_on, r.recorded_by) for r in renewals] == [
-        (date(2023, 6, 30), "scheduler"),
-        (date(2024, 6, 30), "scheduler"),
-    ]
+    (renewal,) = [r for r in tracker.history(renews) if r.type == "renewed"]
+    assert isinstance(renewal.body, Renewed)
+    assert (renewal.occurred_on, renewal.recorded_by, renewal.body.periods) == (
+        date(2023, 6, 30),
+        "scheduler",
+        2,
+    )
     for ended in (noticed, by_agreement):
         state = tracker.state(ended)
         assert (state.status, state.ended_on) == ("expired", expires)

@@ -48,3 +48,43 @@ def test_a_bad_date_is_refused_naming_the_option(sqlite_url: str) -> None:
     code, _, err = run(sqlite_url, "--today", "2024-13-01")
     assert code == 2
     assert "--today" in err
+
+
+def test_the_bounds_on_dates_apply_to_the_option(sqlite_url: str) -> None:
+    code, _, err = run(sqlite_url, "--today", "1899-12-31")
+    assert code == 2
+    assert "--today" in err
+    assert "must lie between 1900-01-01 and 2199-12-31" in err
+
+
+def test_a_day_after_today_is_refused_in_one_line_pointing_to_the_dry_run(
+    tracker: Tracker, database_url: str, clock: FixedClock
+) -> None:
+    portfolio(tracker, clock)
+    position = tracker.recorder.max_notification_id()
+    code, out, err = run(database_url, "--today", "2199-12-31")
+    assert code == 1
+    assert out == ""
+    (line,) = err.splitlines()
+    assert line.startswith("error: 2199-12-31 is after today (")
+    assert line.endswith("add --dry-run to see what it would record and issue")
+    assert tracker.recorder.max_notification_id() == position
+
+
+def test_a_dry_run_prints_each_reminder_it_would_issue_and_records_nothing(
+    tracker: Tracker, database_url: str, clock: FixedClock
+) -> None:
+    portfolio(tracker, clock)
+    position = tracker.recorder.max_notification_id()
+    code, out, _ = run(database_url, "--today", PORTFOLIO_DAY.isoformat(), "--dry-run")
+    assert code == 0, out
+    summary, *lines = out.splitlines()
+    assert summary == (
+        "2024-06-01 (dry run, nothing recorded): 7 reminders would be issued, 0 already issued,"
+        " 0 lifecycle events would be recorded, 0 problems"
+    )
+    assert len(lines) == 7
+    assert "would issue: Expiring expires on 2024-07-01 (in 30 days)." in lines
+    assert all(line.startswith("would issue: ") for line in lines)
+    assert tracker.recorder.max_notification_id() == position
+    assert stored_reminder_ids(tracker) == []

@@ -8,14 +8,8 @@ from uuid import UUID
 import pytest
 
 from events.reminders import ReminderRule
-from tracker.reminders.rules import (
-    DateRow,
-    ReminderPolicy,
-    anniversary_of,
-    due_on_day,
-    reminder_id,
-    windows,
-)
+from tracker.days import anniversary_of
+from tracker.reminders.rules import DateRow, ReminderPolicy, due_for, reminder_id, windows
 
 AGREEMENT = UUID("00000000-0000-0000-0000-000000000001")
 POLICY = ReminderPolicy()
@@ -26,7 +20,7 @@ def row(rule: ReminderRule, due_on: date, **extra: object) -> DateRow:
 
 
 def stages(date_row: DateRow, day: date, policy: ReminderPolicy = POLICY) -> list[tuple[date, str]]:
-    return [(r.due_on, r.stage) for r in due_on_day([date_row], day, policy)]
+    return [(r.due_on, r.stage) for r in due_for(date_row, day, policy)]
 
 
 def stages_over(date_row: DateRow, first: date, last: date) -> dict[date, str]:
@@ -190,8 +184,8 @@ def test_windows_read_only_dates_that_can_be_due() -> None:
 
 def test_messages_say_what_which_and_when() -> None:
     expiry = DateRow(AGREEMENT, ReminderRule.EXPIRY, EXPIRY, title="Cooperation", reference="R-1")
-    (reminder,) = due_on_day([expiry], EXPIRY - timedelta(days=30), POLICY)
+    (reminder,) = due_for(expiry, EXPIRY - timedelta(days=30), POLICY)
     assert reminder.message == "Cooperation (R-1) expires on 2024-12-31 (in 30 days)."
     follow_up = row(ReminderRule.FOLLOW_UP, date(2024, 3, 15), subject="f")
-    (late,) = due_on_day([follow_up], date(2024, 3, 16), POLICY)
+    (late,) = due_for(follow_up, date(2024, 3, 16), POLICY)
     assert late.message == "Follow-up of Cooperation due on 2024-03-15 (1 day ago)."

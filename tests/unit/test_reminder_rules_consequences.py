@@ -78,13 +78,11 @@ def test_automatic_renewal_renews_by_its_period() -> None:
     assert (renewed.occurred_on, renewed.expires_on) == (EXPIRES, date(2023, 3, 31))
 
 
-def test_a_late_sweep_renews_once_per_period_missed() -> None:
+def test_a_late_sweep_renews_every_missed_period_in_one_event() -> None:
     state = agreement(SIGNED, renewal=AUTOMATIC)
     bodies = consequences(state, date(2024, 6, 1))
-    assert [(b.occurred_on, b.expires_on) for b in bodies if isinstance(b, Renewed)] == [
-        (date(2022, 3, 31), date(2023, 3, 31)),
-        (date(2023, 3, 31), date(2024, 3, 31)),
-        (date(2024, 3, 31), date(2025, 3, 31)),
+    assert [(b.occurred_on, b.expires_on, b.periods) for b in bodies if isinstance(b, Renewed)] == [
+        (date(2022, 3, 31), date(2025, 3, 31), 3)
     ]
 
 

@@ -39,6 +39,7 @@ from events.lifecycle import (
 )
 from events.parties import Party, PartyAdded, PartyType, PartyWithdrawn
 from events.records import DocumentAttached, NoteAdded, Retracted
+from tests.strategies import names, texts
 from tests.unit.timelines import COMMISSION, UNIVERSITY
 from tracker.errors import DomainError
 from tracker.lifecycle import BOUND, allowed_in
@@ -66,9 +67,6 @@ PARTY_POOL = (
 
 WEIGHTS = {"signed": 6, "entered_into_force": 4, "resumed": 3, "terminated": 1, "expired": 1}
 """How often a kind is picked relative to others: walks should get past the draft."""
-
-texts = st.text(max_size=40)
-names = st.text(min_size=1, max_size=30).map(str.strip).filter(bool)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,26 @@ events for expiries, notice deadlines and open follow-ups. Each event's UID
 is derived from the agreement, the rule and the subject, never from the date,
 so when a renewal moves an expiry the calendar app updates the event it
 already has instead of adding a second one.
+
+A date that cannot be written is left out and logged; every subscriber
+still gets the feed with every other date. An event on the last recordable day
+has no DTEND (RFC 5545: an all-day event then lasts that day), so no date
+overflows.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from icalendar import Calendar, Event, vRecur
 
 from events.reminders import ReminderRule
-from tracker.reminders.rules import DateRow, anniversary_of
+from tracker.days import add_days, anniversary_of
+from tracker.reminders.rules import DateRow
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Agreement tracker//Reminders//EN"
 UID_DOMAIN = "agreement-tracker"
@@ -34,20 +43,25 @@ def event_uid(row: DateRow) -> str:
     return f"{row.agreement_id}.{row.rule.value}.{subject}@{UID_DOMAIN}"
 
 
-def _event(row: DateRow, stamp: datetime) -> Event:
-    name = f"{row.title} ({row.reference})" if row.reference else row.title
-    start = row.due_on
+def _event(row: DateRow, stamp: datetime) -> Event | None:
+    """The row's event, or None when it has no recordable date to show."""
+    start: date | None = row.due_on
+    if row.rule is ReminderRule.ANNIVERSARY:
+        start = anniversary_of(row.due_on, row.due_on.year + 1)
+    if start is None:
+        return None
     event = Event()
     event.add("uid", event_uid(row))
     event.add("dtstamp", stamp)
-    event.add("summary", _SUMMARIES[row.rule].format(name=name))
+    event.add("summary", _SUMMARIES[row.rule].format(name=row.name))
     event.add("description", f"Agreement {row.agreement_id}")
     event.add("transp", "TRANSPARENT")
     if row.rule is ReminderRule.ANNIVERSARY:
-        start = anniversary_of(row.due_on, row.due_on.year + 1)
         event.add("rrule", _yearly(row.due_on))
     event.add("dtstart", start)
-    event.add("dtend", start + timedelta(days=1))
+    end = add_days(start, 1)
+    if end is not None:
+        event.add("dtend", end)
     return event
 
 
@@ -67,5 +81,13 @@ def build_calendar(rows: Iterable[DateRow], stamp: datetime) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "Agreement tracker")
     for row in rows:
-        calendar.add_component(_event(row, stamp))
+        try:
+            event = _event(row, stamp)
+        except Exception:
+            log.exception(
+                "the calendar leaves out the %s date of %r (%r)", row.rule, row.title, row.reference
+            )
+            continue
+        if event is not None:
+            calendar.add_component(event)
     return bytes(calendar.to_ical())

@@ -17,12 +17,15 @@ and never after: an anniversary missed last year is not announced today.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from events.base import FIRST_DAY, LAST_DAY, printable
 from events.reminders import ReminderRule
+from tracker.days import add_days, anniversary_of
+from tracker.state import display_name
 
 DEFAULT_LEADS: Mapping[ReminderRule, tuple[int, ...]] = {
     ReminderRule.ANNIVERSARY: (14,),
@@ -70,6 +73,10 @@ class DateRow:
     title: str = ""
     reference: str | None = None
     until: date | None = None
+
+    @property
+    def name(self) -> str:
+        return display_name(self.title, self.reference)
 
 
 @dataclass(frozen=True)
@@ -122,38 +129,29 @@ def current_stage(
     return None
 
 
-def anniversary_of(signed_on: date, year: int) -> date:
-    """The signature's anniversary in `year`; 29 February falls on the 28th in other years."""
-    try:
-        return signed_on.replace(year=year)
-    except ValueError:
-        return date(year, 2, 28)
-
-
-def due_on_day(rows: Iterable[DateRow], day: date, policy: ReminderPolicy) -> Iterator[DueReminder]:
-    """Every reminder due on `day` for these dates (issued or not: the store tells)."""
-    for row in rows:
-        leads = policy.leads_for(row.rule)
-        for occurrence in _occurrences(row, day):
-            stage = current_stage(
-                occurrence,
-                day,
-                leads,
-                repeats=row.rule in REPEATS_WHILE_OVERDUE,
-                policy=policy,
-                until=row.until,
+def due_for(row: DateRow, day: date, policy: ReminderPolicy) -> Iterator[DueReminder]:
+    """The reminders one date calls for on `day` (issued or not: the store tells)."""
+    leads = policy.leads_for(row.rule)
+    for occurrence in _occurrences(row, day):
+        stage = current_stage(
+            occurrence,
+            day,
+            leads,
+            repeats=row.rule in REPEATS_WHILE_OVERDUE,
+            policy=policy,
+            until=row.until,
+        )
+        if stage is not None:
+            yield DueReminder(
+                agreement_id=row.agreement_id,
+                rule=row.rule,
+                subject=row.subject,
+                due_on=occurrence,
+                stage=stage,
+                message=message(row, occurrence, day),
+                title=printable(row.title),
+                reference=printable(row.reference) if row.reference else None,
             )
-            if stage is not None:
-                yield DueReminder(
-                    agreement_id=row.agreement_id,
-                    rule=row.rule,
-                    subject=row.subject,
-                    due_on=occurrence,
-                    stage=stage,
-                    message=message(row, occurrence, day),
-                    title=row.title,
-                    reference=row.reference,
-                )
 
 
 def _occurrences(row: DateRow, day: date) -> list[date]:
@@ -161,7 +159,8 @@ def _occurrences(row: DateRow, day: date) -> list[date]:
     if row.rule is not ReminderRule.ANNIVERSARY:
         return [row.due_on]
     years = (day.year - 1, day.year, day.year + 1)
-    return [a for a in (anniversary_of(row.due_on, y) for y in years) if a > row.due_on]
+    found = (anniversary_of(row.due_on, year) for year in years)
+    return [a for a in found if a is not None and a > row.due_on]
 
 
 @dataclass(frozen=True)
@@ -184,8 +183,8 @@ def windows(day: date, policy: ReminderPolicy) -> list[Window]:
         longest = policy.longest_lead(rule)
         if not policy.leads_for(rule):
             continue
-        first = day - timedelta(days=policy.catch_up_days)
-        last = day + timedelta(days=longest)
+        first = add_days(day, -policy.catch_up_days) or FIRST_DAY
+        last = add_days(day, longest) or LAST_DAY
         if rule is ReminderRule.ANNIVERSARY:
             found.append(Window(rule, month_days=_month_days(first, last)))
         elif rule in REPEATS_WHILE_OVERDUE and policy.overdue_every_days > 0:
@@ -222,7 +221,6 @@ _TEMPLATES = {
 
 def message(row: DateRow, due_on: date, day: date) -> str:
     """One line a person can act on: what, for which agreement, when, how far away."""
-    name = f"{row.title} ({row.reference})" if row.reference else row.title
     ahead = (due_on - day).days
     if ahead == 0:
         when = "today"
@@ -230,4 +228,4 @@ def message(row: DateRow, due_on: date, day: date) -> str:
         when = f"in {ahead} day{'s' if ahead != 1 else ''}"
     else:
         when = f"{-ahead} day{'s' if ahead != -1 else ''} ago"
-    return _TEMPLATES[row.rule].format(name=name, due=due_on.isoformat(), when=when)
+    return _TEMPLATES[row.rule].format(name=row.name, due=due_on.isoformat(), when=when)
