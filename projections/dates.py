@@ -3,14 +3,14 @@
 One row per (agreement, rule, subject), recomputed from the agreement's state
 after its events: a renewal moves the expiry row, a notice removes the notice
 deadline, an ended agreement keeps none, a completed follow-up drops out.
-A date that would fall outside the calendar (a notice deadline before year 1)
-has no row: no date can stand for it, and none is due.
+A date that would fall outside the recordable days (a notice deadline before
+1900, from a history recorded before the bounds) has no row: none is due.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from projections.base import AGREEMENT_TOPICS, Batch, Projection
 from projections.db import Tx
@@ -31,14 +31,6 @@ class DateRow:
         return self.due_on.strftime("%m-%d") if self.rule == "anniversary" else None
 
 
-def days_before(day: date, days: int) -> date | None:
-    """The date `days` before `day`; None when it falls outside years 1 to 9999."""
-    try:
-        return day - timedelta(days=days)
-    except OverflowError:
-        return None
-
-
 def dates_of(state: AgreementState) -> list[DateRow]:
     """The dates the reminder rules watch, as the agreement's state stands."""
     rows: list[DateRow] = []
@@ -47,11 +39,8 @@ def dates_of(state: AgreementState) -> list[DateRow]:
             rows.append(DateRow("anniversary", state.signed_on))
         if state.expires_on is not None:
             rows.append(DateRow("expiry", state.expires_on))
-            renewal = state.renewal
-            if renewal.mode == "automatic" and state.notice_given_on is None:
-                deadline = days_before(state.expires_on, renewal.notice_days or 0)
-                if deadline is not None:
-                    rows.append(DateRow("notice_deadline", deadline))
+        if (deadline := state.notice_deadline) is not None:
+            rows.append(DateRow("notice_deadline", deadline))
     if state.status is Status.SIGNED and state.in_force_on is not None:
         rows.append(DateRow("entry_into_force", state.in_force_on))
     if state.status not in ENDED:
