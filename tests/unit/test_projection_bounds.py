@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from events.drafting import Renewal
 from projections.dates import DateRow, dates_of
-from tracker.days import add_days
 from projections.failures import describe, printable
+from tracker.days import add_days
 from tracker.state import AgreementState, Status
 
 
