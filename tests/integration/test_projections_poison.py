@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,6 +19,7 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
+from events.base import EventBody
 from events.cooperation import FollowUpScheduled
 from events.drafting import AmendableTerms, Amended, Renewal
 from events.lifecycle import Signed
@@ -128,53 +130,59 @@ def test_a_nul_in_a_title_parks_only_its_agreement_where_the_store_cannot_hold_i
     assert_equals_a_rebuild(tracker, read_models)
 
 
-def test_year_one_dates_are_projected_without_overflowing(
-    tracker: Tracker, read_models: ReadModels
+@dataclass(frozen=True)
+class Bound:
+    draft: dict[str, Any]
+    events: tuple[EventBody, ...]
+    dates: set[tuple[str, str]]
+
+
+BOUNDS = {
+    # Drafted, signed and expiring in year 1; the notice deadline would fall before it.
+    "Year one": Bound(
+        {
+            "occurred_on": date(1, 1, 1),
+            "expires_on": date(1, 1, 5),
+            "renewal": Renewal(mode="automatic", notice_days=10, period_months=1200),
+        },
+        (Signed.model_construct(occurred_on=date(1, 1, 2)),),
+        {("anniversary", "0001-01-02"), ("expiry", "0001-01-05")},
+    ),
+    "Distant horizon": Bound(
+        {
+            "occurred_on": date(2024, 1, 10),
+            "expires_on": date(9999, 12, 31),
+            "renewal": Renewal(mode="automatic", notice_days=10, period_months=12),
+        },
+        (
+            Signed(occurred_on=date(2024, 1, 10)),
+            FollowUpScheduled.model_construct(due_on=date(9999, 12, 31), description=""),
+        ),
+        {
+            ("anniversary", "2024-01-10"),
+            ("expiry", "9999-12-31"),
+            ("notice_deadline", "9999-12-21"),
+            ("follow_up", "9999-12-31"),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("title", sorted(BOUNDS))
+def test_dates_at_the_ends_of_the_calendar_are_projected_without_overflowing(
+    tracker: Tracker, read_models: ReadModels, title: str
 ) -> None:
+    bound = BOUNDS[title]
     served = others(tracker)
-    ancient = draft_unchecked(
-        tracker,
-        title="Year one",
-        occurred_on=date(1, 1, 1),
-        expires_on=date(1, 1, 5),
-        renewal=Renewal(mode="automatic", notice_days=10, period_months=1200),
-    )
-    tracker.record(ancient, Signed.model_construct(occurred_on=date(1, 1, 2)), "tester")
+    agreement = draft_unchecked(tracker, title=title, **bound.draft)
+    for event in bound.events:
+        tracker.record(agreement, event, "tester")
     later = draft(tracker, "Memorandum drafted afterwards")
     read_models.catch_up(tracker)
     assert failures(read_models) == []
-    # The notice deadline would fall before year 1: no row stands for it.
-    assert dates(read_models, ancient) == {("anniversary", "0001-01-02"), ("expiry", "0001-01-05")}
-    assert ids_listed(read_models, q="year one") == {str(ancient)}
+    assert dates(read_models, agreement) == bound.dates
+    assert ids_listed(read_models, q=title) == {str(agreement)}
     assert str(later) in ids_listed(read_models)
-    assert readiness(tracker, read_models)[0] == 200
-    assert_served(tracker, read_models, served)
-    assert_equals_a_rebuild(tracker, read_models)
-
-
-def test_dates_on_the_last_day_of_9999_are_projected_without_overflowing(
-    tracker: Tracker, read_models: ReadModels
-) -> None:
-    served = others(tracker)
-    distant = draft_unchecked(
-        tracker,
-        title="Distant horizon",
-        occurred_on=date(2024, 1, 10),
-        expires_on=date(9999, 12, 31),
-        renewal=Renewal(mode="automatic", notice_days=10, period_months=12),
-    )
-    tracker.record(distant, Signed(occurred_on=date(2024, 1, 10)), "tester")
-    last_day = FollowUpScheduled.model_construct(due_on=date(9999, 12, 31), description="")
-    tracker.record(distant, last_day, "tester")
-    read_models.catch_up(tracker)
-    assert failures(read_models) == []
-    assert dates(read_models, distant) == {
-        ("anniversary", "2024-01-10"),
-        ("expiry", "9999-12-31"),
-        ("notice_deadline", "9999-12-21"),
-        ("follow_up", "9999-12-31"),
-    }
-    assert ids_listed(read_models, q="horizon") == {str(distant)}
     assert readiness(tracker, read_models)[0] == 200
     assert_served(tracker, read_models, served)
     assert_equals_a_rebuild(tracker, read_models)
