@@ -44,9 +44,12 @@ TRANSIENT: tuple[type[Exception], ...] = (
 )
 """The store's or the process's errors: no event is to blame for them."""
 
+OVER_A_LIMIT = psycopg.errors.ProgramLimitExceeded
+"""Filed by PostgreSQL with those, but caused by the data: a search text too long to index."""
+
 
 def transient(error: Exception) -> bool:
-    return isinstance(error, TRANSIENT)
+    return isinstance(error, TRANSIENT) and not isinstance(error, OVER_A_LIMIT)
 
 
 def printable(text: str) -> str:

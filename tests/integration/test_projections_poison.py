@@ -9,7 +9,9 @@ rebuild from zero.
 from __future__ import annotations
 
 import json
+import random
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +25,7 @@ from events.base import EventBody
 from events.cooperation import FollowUpScheduled
 from events.drafting import AmendableTerms, Amended, Renewal
 from events.lifecycle import Signed
-from events.records import NoteAdded
+from events.records import NoteAdded, Retracted
 from projections import service
 from projections.agreements import AgreementsProjection
 from projections.registry import PROJECTIONS
@@ -235,6 +237,51 @@ def test_a_projection_raising_on_one_event_parks_that_agreement_there_alone(
         assert_equals_a_rebuild(tracker, read_models)
     finally:
         read_models.close()
+
+
+NOTE_CHARS = 20_000
+"""The longest note the catalog accepts."""
+
+
+def long_note(seed: int) -> NoteAdded:
+    """A note as long as the catalog allows, of nine-letter words that do not repeat."""
+    rng = random.Random(seed)
+    words = ("".join(rng.choices(string.ascii_lowercase, k=9)) for _ in range(NOTE_CHARS // 10))
+    return NoteAdded(text=" ".join(words))
+
+
+def test_notes_too_long_to_index_on_postgresql_park_only_their_agreement(
+    tracker: Tracker, read_models: ReadModels
+) -> None:
+    """Valid notes, but together past PostgreSQL's limit for a search document (1 MB)."""
+    served = others(tracker)
+    verbose = draft(tracker, "Agreement with long notes")
+    for seed in range(40):
+        tracker.record(verbose, long_note(seed), "tester")
+    read_models.catch_up(tracker)
+    if read_models.db.is_postgres:
+        (failure,) = read_models.failed_events()
+        assert (failure.projection, failure.aggregate_id) == ("agreements", verbose)
+        assert "too long for tsvector" in failure.error
+        log = tracker.recorder.select_notifications(failure.position, 1)
+        version = log[0].originator_version
+        assert listed_state(read_models, verbose)["version"] == version - 1
+        assert failure.held_back == 41 - version
+        assert readiness(tracker, read_models)[0] == 503
+    else:
+        assert failures(read_models) == []
+        assert listed_state(read_models, verbose)["version"] == 41
+    assert_served(tracker, read_models, served)
+    assert_equals_a_rebuild(tracker, read_models)
+
+    for version in range(2, 27):
+        tracker.record(verbose, Retracted(version=version, reason="too long"), "tester")
+    read_models.catch_up(tracker)
+    read_models.retry(tracker)
+    assert failures(read_models) == []
+    assert listed_state(read_models, verbose)["version"] == 66
+    assert readiness(tracker, read_models)[0] == 200
+    assert_equals_a_rebuild(tracker, read_models)
 
 
 def test_an_event_of_a_kind_this_version_does_not_know_parks_only_its_agreement(
