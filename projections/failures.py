@@ -59,7 +59,7 @@ def printable(text: str) -> str:
 
 
 def event_count(count: int) -> str:
-    """ "1 event", "2 events"."""
+    """A number of events in words: 1 event, 2 events."""
     return f"{count} event{'' if count == 1 else 's'}"
 
 
@@ -166,7 +166,7 @@ class FailedEvent:
         waiting = f"; {event_count(n)} after it {'is' if n == 1 else 'are'} held back" if n else ""
         return (
             f"The {self.projection} view could not process event {self.position}"
-            f" of {self.subject}: {self.error}{waiting}."
+            f" of {self.subject}: {self.error.rstrip('.')}{waiting}."
         )
 
 
