@@ -44,9 +44,12 @@ TRANSIENT: tuple[type[Exception], ...] = (
 )
 """The store's or the process's errors: no event is to blame for them."""
 
+OVER_A_LIMIT = psycopg.errors.ProgramLimitExceeded
+"""Filed by PostgreSQL with those, but caused by the data: a search text too long to index."""
+
 
 def transient(error: Exception) -> bool:
-    return isinstance(error, TRANSIENT)
+    return isinstance(error, TRANSIENT) and not isinstance(error, OVER_A_LIMIT)
 
 
 def printable(text: str) -> str:
@@ -56,7 +59,7 @@ def printable(text: str) -> str:
 
 
 def event_count(count: int) -> str:
-    """ "1 event", "2 events"."""
+    """A number of events in words: 1 event, 2 events."""
     return f"{count} event{'' if count == 1 else 's'}"
 
 
@@ -163,7 +166,7 @@ class FailedEvent:
         waiting = f"; {event_count(n)} after it {'is' if n == 1 else 'are'} held back" if n else ""
         return (
             f"The {self.projection} view could not process event {self.position}"
-            f" of {self.subject}: {self.error}{waiting}."
+            f" of {self.subject}: {self.error.rstrip('.')}{waiting}."
         )
 
 

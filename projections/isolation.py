@@ -4,10 +4,10 @@ A projection's share of a batch is first processed whole, inside a savepoint:
 the usual case, as fast as ever. When that raises, the savepoint is rolled
 back and the batch's agreements are halved until each failing one is alone
 (k failing agreements among n cost about 2k·log2(n) attempts). A failing
-agreement's events are then processed one at a time, each with the state it
-leads to, so its rows stop at the last event that worked; that event is
-recorded as failed and the later ones as waiting behind it (see
-`projections.failures`).
+agreement's events are halved the same way, each part processed with the
+state it leads to, until the event that fails is found: the events before it
+are kept, so its rows stop at the last event that worked, and it is recorded
+as failed and the later ones as waiting behind it (see `projections.failures`).
 
 Events of one agreement processed together leave its rows at the state after
 the last of them, so an event that fails alone (a title a view cannot hold)
@@ -104,8 +104,9 @@ class Projector:
                 held[entry.originator_id] = entry.position
             else:
                 ready.append(entry)
-        if ready and self._attempt(projection, Batch(ready, states)) is not None:
-            self._halve(projection, list(_by_agreement(ready).values()), states, failures)
+        error = self._attempt(projection, Batch(ready, states)) if ready else None
+        if error is not None:
+            self._halve(projection, list(_by_agreement(ready).values()), states, error, failures)
         return failures
 
     def _halve(
@@ -113,34 +114,55 @@ class Projector:
         projection: Projection,
         groups: list[list[Positioned]],
         states: Mapping[UUID, AgreementState],
+        error: Exception,
         failures: list[Failure],
     ) -> None:
-        """`groups` (one per agreement) failed together: find which of them fail."""
+        """`groups` (one per agreement) failed together with `error`: find which of them fail."""
         if len(groups) == 1:
-            self._one_by_one(projection, groups[0], failures)
+            self._first_failure(projection, groups[0], error, failures)
             return
         middle = len(groups) // 2
         for half in (groups[:middle], groups[middle:]):
             events = sorted((e for group in half for e in group), key=lambda e: e.position)
-            if self._attempt(projection, Batch(events, states)) is not None:
-                self._halve(projection, half, states, failures)
+            failed = self._attempt(projection, Batch(events, states))
+            if failed is not None:
+                self._halve(projection, half, states, failed, failures)
 
-    def _one_by_one(
-        self, projection: Projection, events: list[Positioned], failures: list[Failure]
+    def _first_failure(
+        self,
+        projection: Projection,
+        events: list[Positioned],
+        error: Exception,
+        failures: list[Failure],
     ) -> None:
-        """One agreement's events in turn, up to the first that fails; the rest wait behind it."""
-        for index, event in enumerate(events):
-            states: Mapping[UUID, AgreementState] = {}
-            if event.topic in AGREEMENT_TOPICS:
-                states = self.states_at({event.originator_id: event.version})
-            error = self._attempt(projection, Batch([event], states))
-            if error is not None:
-                failures.append(self._failed(projection, event, error))
-                failures.extend(
-                    _failure(projection, later, waiting(event.position), event.position)
-                    for later in events[index + 1 :]
-                )
-                return
+        """One agreement's events failed together with `error`: keep all before the culprit.
+
+        Halving again: the first half of the events still in question is
+        processed on its own, with the state it leads to. If that works it is
+        kept and the culprit is in the second half; else it is in the first,
+        and the second waits. The event left is the culprit.
+        """
+        pending = events
+        while len(pending) > 1:
+            first = pending[: len(pending) // 2]
+            failed = self._attempt(projection, self._alone(first))
+            if failed is None:
+                pending = pending[len(first) :]
+            else:
+                pending, error = first, failed
+        culprit = pending[0]
+        failures.append(self._failed(projection, culprit, error))
+        failures.extend(
+            _failure(projection, later, waiting(culprit.position), culprit.position)
+            for later in events[events.index(culprit) + 1 :]
+        )
+
+    def _alone(self, events: list[Positioned]) -> Batch:
+        """A batch of some of one agreement's events, with the state the last of them leads to."""
+        last = events[-1]
+        if last.topic not in AGREEMENT_TOPICS:
+            return Batch(events, {})
+        return Batch(events, self.states_at({last.originator_id: last.version}))
 
     def _attempt(self, projection: Projection, batch: Batch) -> Exception | None:
         """Process a batch in a savepoint; the error that undid it, if any."""

@@ -9,8 +9,11 @@ rebuild from zero.
 from __future__ import annotations
 
 import json
+import random
 import re
+import string
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,10 +21,11 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
+from events.base import EventBody
 from events.cooperation import FollowUpScheduled
 from events.drafting import AmendableTerms, Amended, Renewal
 from events.lifecycle import Signed
-from events.records import NoteAdded
+from events.records import NoteAdded, Retracted
 from projections import service
 from projections.agreements import AgreementsProjection
 from projections.registry import PROJECTIONS
@@ -128,53 +132,59 @@ def test_a_nul_in_a_title_parks_only_its_agreement_where_the_store_cannot_hold_i
     assert_equals_a_rebuild(tracker, read_models)
 
 
-def test_year_one_dates_are_projected_without_overflowing(
-    tracker: Tracker, read_models: ReadModels
+@dataclass(frozen=True)
+class Bound:
+    draft: dict[str, Any]
+    events: tuple[EventBody, ...]
+    dates: set[tuple[str, str]]
+
+
+BOUNDS = {
+    # Drafted, signed and expiring in year 1; the notice deadline would fall before it.
+    "Year one": Bound(
+        {
+            "occurred_on": date(1, 1, 1),
+            "expires_on": date(1, 1, 5),
+            "renewal": Renewal(mode="automatic", notice_days=10, period_months=1200),
+        },
+        (Signed.model_construct(occurred_on=date(1, 1, 2)),),
+        {("anniversary", "0001-01-02"), ("expiry", "0001-01-05")},
+    ),
+    "Distant horizon": Bound(
+        {
+            "occurred_on": date(2024, 1, 10),
+            "expires_on": date(9999, 12, 31),
+            "renewal": Renewal(mode="automatic", notice_days=10, period_months=12),
+        },
+        (
+            Signed(occurred_on=date(2024, 1, 10)),
+            FollowUpScheduled.model_construct(due_on=date(9999, 12, 31), description=""),
+        ),
+        {
+            ("anniversary", "2024-01-10"),
+            ("expiry", "9999-12-31"),
+            ("notice_deadline", "9999-12-21"),
+            ("follow_up", "9999-12-31"),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("title", sorted(BOUNDS))
+def test_dates_at_the_ends_of_the_calendar_are_projected_without_overflowing(
+    tracker: Tracker, read_models: ReadModels, title: str
 ) -> None:
+    bound = BOUNDS[title]
     served = others(tracker)
-    ancient = draft_unchecked(
-        tracker,
-        title="Year one",
-        occurred_on=date(1, 1, 1),
-        expires_on=date(1, 1, 5),
-        renewal=Renewal(mode="automatic", notice_days=10, period_months=1200),
-    )
-    tracker.record(ancient, Signed.model_construct(occurred_on=date(1, 1, 2)), "tester")
+    agreement = draft_unchecked(tracker, title=title, **bound.draft)
+    for event in bound.events:
+        tracker.record(agreement, event, "tester")
     later = draft(tracker, "Memorandum drafted afterwards")
     read_models.catch_up(tracker)
     assert failures(read_models) == []
-    # The notice deadline would fall before year 1: no row stands for it.
-    assert dates(read_models, ancient) == {("anniversary", "0001-01-02"), ("expiry", "0001-01-05")}
-    assert ids_listed(read_models, q="year one") == {str(ancient)}
+    assert dates(read_models, agreement) == bound.dates
+    assert ids_listed(read_models, q=title) == {str(agreement)}
     assert str(later) in ids_listed(read_models)
-    assert readiness(tracker, read_models)[0] == 200
-    assert_served(tracker, read_models, served)
-    assert_equals_a_rebuild(tracker, read_models)
-
-
-def test_dates_on_the_last_day_of_9999_are_projected_without_overflowing(
-    tracker: Tracker, read_models: ReadModels
-) -> None:
-    served = others(tracker)
-    distant = draft_unchecked(
-        tracker,
-        title="Distant horizon",
-        occurred_on=date(2024, 1, 10),
-        expires_on=date(9999, 12, 31),
-        renewal=Renewal(mode="automatic", notice_days=10, period_months=12),
-    )
-    tracker.record(distant, Signed(occurred_on=date(2024, 1, 10)), "tester")
-    last_day = FollowUpScheduled.model_construct(due_on=date(9999, 12, 31), description="")
-    tracker.record(distant, last_day, "tester")
-    read_models.catch_up(tracker)
-    assert failures(read_models) == []
-    assert dates(read_models, distant) == {
-        ("anniversary", "2024-01-10"),
-        ("expiry", "9999-12-31"),
-        ("notice_deadline", "9999-12-21"),
-        ("follow_up", "9999-12-31"),
-    }
-    assert ids_listed(read_models, q="horizon") == {str(distant)}
     assert readiness(tracker, read_models)[0] == 200
     assert_served(tracker, read_models, served)
     assert_equals_a_rebuild(tracker, read_models)
@@ -227,6 +237,51 @@ def test_a_projection_raising_on_one_event_parks_that_agreement_there_alone(
         assert_equals_a_rebuild(tracker, read_models)
     finally:
         read_models.close()
+
+
+NOTE_CHARS = 20_000
+"""The longest note the catalog accepts."""
+
+
+def long_note(seed: int) -> NoteAdded:
+    """A note as long as the catalog allows, of nine-letter words that do not repeat."""
+    rng = random.Random(seed)
+    words = ("".join(rng.choices(string.ascii_lowercase, k=9)) for _ in range(NOTE_CHARS // 10))
+    return NoteAdded(text=" ".join(words))
+
+
+def test_notes_too_long_to_index_on_postgresql_park_only_their_agreement(
+    tracker: Tracker, read_models: ReadModels
+) -> None:
+    """Valid notes, but together past PostgreSQL's limit for a search document (1 MB)."""
+    served = others(tracker)
+    verbose = draft(tracker, "Agreement with long notes")
+    for seed in range(40):
+        tracker.record(verbose, long_note(seed), "tester")
+    read_models.catch_up(tracker)
+    if read_models.db.is_postgres:
+        (failure,) = read_models.failed_events()
+        assert (failure.projection, failure.aggregate_id) == ("agreements", verbose)
+        assert "too long for tsvector" in failure.error
+        log = tracker.recorder.select_notifications(failure.position, 1)
+        version = log[0].originator_version
+        assert listed_state(read_models, verbose)["version"] == version - 1
+        assert failure.held_back == 41 - version
+        assert readiness(tracker, read_models)[0] == 503
+    else:
+        assert failures(read_models) == []
+        assert listed_state(read_models, verbose)["version"] == 41
+    assert_served(tracker, read_models, served)
+    assert_equals_a_rebuild(tracker, read_models)
+
+    for version in range(2, 27):
+        tracker.record(verbose, Retracted(version=version, reason="too long"), "tester")
+    read_models.catch_up(tracker)
+    read_models.retry(tracker)
+    assert failures(read_models) == []
+    assert listed_state(read_models, verbose)["version"] == 66
+    assert readiness(tracker, read_models)[0] == 200
+    assert_equals_a_rebuild(tracker, read_models)
 
 
 def test_an_event_of_a_kind_this_version_does_not_know_parks_only_its_agreement(
