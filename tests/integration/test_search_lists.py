@@ -16,7 +16,7 @@ from projections import listing
 from projections.listing import AgreementQuery
 from projections.service import ReadModels
 from projections.text import canonical_reference, sort_key
-from tests.integration.projection_helpers import IACHR, draft
+from tests.integration.projection_helpers import IACHR, draft, force_plan
 from tracker.application import Tracker
 from tracker.clock import FixedClock
 from tracker.errors import InvalidField
@@ -217,12 +217,7 @@ def test_every_sort_pages_through_every_row_in_order(
     tracker: Tracker, read_models: ReadModels, plan: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On SQLite, tiny thresholds send small lists down the walk and its fallback."""
-    if plan != "defaults":
-        monkeypatch.setattr(listing, "PROBE", 0)
-        monkeypatch.setattr(listing, "FIRST_CHUNK", 1)
-        monkeypatch.setattr(listing, "MAX_CHUNK", 2)
-    if plan == "window":
-        monkeypatch.setattr(listing, "WINDOW", 2)
+    force_plan(monkeypatch, plan)
     catalog(tracker)
     for n in range(4):  # ties: equal titles, references differing only in case and dash
         draft(tracker, "Zeta", reference=f"ZZ\u2011{n}" if n % 2 else None)
