@@ -375,9 +375,9 @@ def _sorted(
     limit: int,
 ) -> list[Keys]:
     """The agreements one filter enumerates, checked against the others, then sorted."""
-    if driver is None:
-        return _keys(db, order, f"view_agreements a {order.index}", filters, limit)
     rest = [c for c in filters if c is not driver] + _optional(after)
+    if driver is None:
+        return _keys(db, order, f"view_agreements a {order.index}", rest, limit)
     assert driver.source is not None
     source = (
         f"(SELECT DISTINCT seq FROM ({driver.source}) AS s) AS d"

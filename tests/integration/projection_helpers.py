@@ -9,6 +9,7 @@ from uuid import UUID
 
 from events.drafting import Drafted, Renewal
 from events.parties import Party
+from projections import listing
 from projections.runner import ProjectionRunner
 from projections.service import ReadModels
 from tracker.application import Tracker
@@ -36,6 +37,17 @@ def draft(
         **fields,
     )
     return tracker.draft(body, "tester").id
+
+
+def force_plan(monkeypatch: Any, plan: str) -> None:
+    """Tiny SQLite thresholds: `walk` walks the sort's index a row or two at a time, and
+    `window` also gives up on the walk at once and sorts; `defaults` changes nothing."""
+    if plan != "defaults":
+        monkeypatch.setattr(listing, "PROBE", 0)
+        monkeypatch.setattr(listing, "FIRST_CHUNK", 1)
+        monkeypatch.setattr(listing, "MAX_CHUNK", 2)
+    if plan == "window":
+        monkeypatch.setattr(listing, "WINDOW", 2)
 
 
 def dump(read_models: ReadModels) -> dict[str, list[tuple[Any, ...]]]:

@@ -14,11 +14,10 @@ from events.drafting import Drafted
 from events.lifecycle import Signed, Terminated
 from events.parties import Party
 from events.records import NoteAdded
-from projections import listing
 from projections.listing import AgreementQuery
 from projections.registry import PROJECTIONS
 from projections.service import ReadModels
-from tests.integration.projection_helpers import IACHR, draft, dump
+from tests.integration.projection_helpers import IACHR, draft, dump, force_plan
 from tracker.application import Tracker
 from tracker.errors import InvalidField
 
@@ -242,12 +241,7 @@ def test_date_bounds_give_the_same_pages_whatever_the_plan(
     tracker: Tracker, read_models: ReadModels, thresholds: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Tiny thresholds send small lists down every plan: sorted, walked, and walked then sorted."""
-    if thresholds != "defaults":
-        monkeypatch.setattr(listing, "PROBE", 0)
-        monkeypatch.setattr(listing, "FIRST_CHUNK", 2)
-        monkeypatch.setattr(listing, "MAX_CHUNK", 4)
-    if thresholds == "window":
-        monkeypatch.setattr(listing, "WINDOW", 3)
+    force_plan(monkeypatch, thresholds)
     kinds = ["framework_agreement", "other", "cooperation_agreement"]
     for n in range(14):
         drafted_on = date(2015, 1, 1).replace(year=2015 + n // 3, month=1 + n % 12)

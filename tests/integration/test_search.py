@@ -151,15 +151,15 @@ def test_folding_is_the_same_on_both_stores(tracker: Tracker, read_models: ReadM
     """What PostgreSQL's `unaccent`-less search and SQLite's tokenizer used to disagree on."""
     draft(tracker, "Straße der Menschenrechte")
     draft(tracker, "ﬁnance and ﬂows")
-    draft(tracker, "ＡＢＣ programme")
+    draft(tracker, "\uff21\uff22\uff23 programme")
     draft(tracker, "A\u030aland cooperation")
     draft(tracker, "Coopé\u00adration for\u200bmation")
     assert search(read_models, tracker, "strasse") == {"Straße der Menschenrechte"}
     assert search(read_models, tracker, "STRASSE") == {"Straße der Menschenrechte"}
     assert search(read_models, tracker, "straße") == {"Straße der Menschenrechte"}
     assert search(read_models, tracker, "finance flows") == {"ﬁnance and ﬂows"}
-    assert search(read_models, tracker, "abc") == {"ＡＢＣ programme"}
-    assert search(read_models, tracker, "ＡＢ") == {"ＡＢＣ programme"}
+    assert search(read_models, tracker, "abc") == {"\uff21\uff22\uff23 programme"}
+    assert search(read_models, tracker, "\uff21\uff22") == {"\uff21\uff22\uff23 programme"}
     assert search(read_models, tracker, "aland") == {"A\u030aland cooperation"}
     assert search(read_models, tracker, "Åland") == {"A\u030aland cooperation"}
     assert search(read_models, tracker, "cooperation formation") == {
