@@ -30,7 +30,7 @@ from events.reminders import ReminderIssued
 from projections import reminders as views
 from projections.service import ReadModels
 from tracker.application import Tracker
-from tracker.clock import Clock, FixedClock, SystemClock
+from tracker.clock import Clock, FixedClock
 from tracker.errors import DomainError, StaleVersion, WriteConflict
 from tracker.reminders.aggregate import Reminder
 from tracker.reminders.consequences import consequences
@@ -162,7 +162,7 @@ def sweep_once(settings: Settings, today: date | None = None) -> SweepReport:
     stamped that day (at the current time of day), so nothing it records lies
     in the future of its own clock.
     """
-    clock: Clock = SystemClock()
+    clock: Clock = settings.clock
     if today is not None:
         clock = FixedClock(datetime.combine(today, clock.now().timetz()))
     tracker = Tracker.connect(
