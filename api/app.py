@@ -18,7 +18,7 @@ from api.limits import BodyLimit
 from projections.runner import ProjectionRunner
 from projections.service import ReadModels
 from tracker.application import Tracker
-from tracker.clock import Clock, SystemClock
+from tracker.clock import Clock
 from tracker.scheduler import ReminderScheduler
 from tracker.settings import Settings
 
@@ -38,7 +38,7 @@ def create_app(
     clock: Clock | None = None,
     background: bool = True,
 ) -> FastAPI:
-    clock = clock or (tracker.clock if tracker else SystemClock())
+    clock = clock or (tracker.clock if tracker else settings.clock)
     # Objects handed in are the caller's to close; the lifespan closes what it opens.
 
     @asynccontextmanager

@@ -14,10 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.deps import get_read_models, get_tracker
+from api.deps import get_clock, get_read_models, get_tracker
 from api.models import Health, ProjectionFailure, ProjectionLag, Readiness
 from projections.service import FailedEvent, ReadModels
 from tracker.application import Tracker
+from tracker.clock import Clock, SystemClock
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -27,8 +28,10 @@ LISTED = 50
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
-def healthz() -> Health:
-    return Health(status="ok")
+def healthz(clock: Annotated[Clock, Depends(get_clock)]) -> Health:
+    """`today` is the process's; `clock` says "fixed" when TRACKER_TODAY set it."""
+    fixed = not isinstance(clock, SystemClock)
+    return Health(status="ok", today=clock.today(), clock="fixed" if fixed else "system")
 
 
 @router.get(

@@ -7,7 +7,7 @@ the OpenAPI document follows the catalog and cannot drift from it.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, create_model
@@ -72,6 +72,8 @@ class Feed(BaseModel):
 
 class Health(BaseModel):
     status: str
+    today: date
+    clock: Literal["system", "fixed"]
 
 
 class ProjectionLag(BaseModel):

@@ -1,7 +1,8 @@
-"""The `tracker` command line."""
+"""The `tracker` command line (what each command says around its work: `tracker.console`)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -16,22 +17,61 @@ from pydantic import TypeAdapter, ValidationError
 from events.base import Day
 from projections.failures import event_count
 from tracker.application import Tracker
-from tracker.clock import SystemClock
-from tracker.errors import DomainError, SweepInFuture
+from tracker.console import DEBUG_FLAG, SentenceGroup, store_command
+from tracker.errors import SweepInFuture
+from tracker.progress import Advance, progress
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
     from projections.service import ReadModels
 
-app = typer.Typer(help="Event-sourced lifecycle tracker for cooperation agreements.")
 DAY: TypeAdapter[date] = TypeAdapter(Day)
+app = typer.Typer(
+    cls=SentenceGroup,
+    help="Event-sourced lifecycle tracker for cooperation agreements.",
+    pretty_exceptions_enable=False,
+)
+NEW = {
+    "agreement": ("new agreement", "new agreements"),
+    "reminder": ("new reminder", "new reminders"),
+    "reference": ("new reference claim", "new reference claims"),
+    "receipt": ("new idempotency receipt", "new idempotency receipts"),
+}
+
+
+@app.callback(invoke_without_command=True)
+def options(
+    context: typer.Context,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            DEBUG_FLAG, help="Show the traceback of an unexpected error (TRACKER_DEBUG=1)."
+        ),
+    ] = False,
+) -> None:
+    """Event-sourced lifecycle tracker for cooperation agreements."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
 
 
 def open_tracker(settings: Settings) -> Tracker:
-    return Tracker.connect(settings.database_url, snapshot_interval=settings.snapshot_interval)
+    return Tracker.connect(
+        settings.database_url, clock=settings.clock, snapshot_interval=settings.snapshot_interval
+    )
+
+
+@contextmanager
+def _session() -> Iterator[Tracker]:
+    """The configured tracker for one command."""
+    tracker = open_tracker(Settings.from_env())
+    try:
+        yield tracker
+    finally:
+        tracker.close()
 
 
 @app.command()
+@store_command(creates=True)
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -42,20 +82,8 @@ def serve(
     serve_api(Settings.from_env(), host, port)
 
 
-@contextmanager
-def _session() -> Iterator[Tracker]:
-    """The configured tracker for one command: a refusal is printed, not a traceback."""
-    tracker = open_tracker(Settings.from_env())
-    try:
-        yield tracker
-    except DomainError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        tracker.close()
-
-
 @app.command()
+@store_command(creates=True)
 def demo() -> None:
     """Record the sample IACHR agreements; a second run adds nothing."""
     from tracker.seed import load_seed
@@ -67,35 +95,96 @@ def demo() -> None:
             typer.echo(f"{outcome.reference}: added {added}; already recorded: {present}")
 
 
+def _writable(output: Path | None) -> Path | None:
+    """An export's file must be one that can be written, checked before the export starts."""
+    if output is None:
+        return None
+    folder = output.resolve().parent
+    if output.is_dir():
+        raise typer.BadParameter(f"{output} is a folder; name a file in it")
+    if not folder.is_dir():
+        raise typer.BadParameter(f"there is no folder {folder} to write {output.name} in")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise typer.BadParameter(f"{output} cannot be written here (permission denied)")
+    return output
+
+
 @app.command()
+@store_command()
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", callback=_writable, help="File to write (stdout by default)."
+        ),
+    ] = None,
 ) -> None:
-    """Write every agreement event, in store order, as JSON Lines (stdout by default)."""
+    """Write every stored event, in store order, as JSON Lines: a full backup."""
     from tracker.transfer import write_export
 
     with _session() as tracker:
-        if output is None:
-            count = write_export(tracker, sys.stdout)
-        else:
-            with output.open("w", encoding="utf-8") as out:
-                count = write_export(tracker, out)
+        total = tracker.recorder.max_notification_id() or 0
+        with progress("Exporting", total) as advance:
+            if output is None:
+                count = write_export(tracker, sys.stdout, advance)
+            else:
+                count = _export_to(tracker, output, advance)
     typer.echo(f"exported {count} events", err=True)
 
 
+def _export_to(tracker: Tracker, output: Path, advance: Advance) -> int:
+    """Write beside the file, then put it in place: a failed export leaves no half backup."""
+    from tracker.transfer import write_export
+
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            count = write_export(tracker, out, advance)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
 @app.command("import")
+@store_command(creates=True)
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A JSON Lines export.")],
 ) -> None:
-    """Record the events of an export that the store does not hold yet."""
-    from tracker.transfer import import_events
+    """Record the events of an export that the store does not hold yet, then update the views.
 
+    The whole file is checked first; any problem refuses it and nothing is written.
+    """
+    from projections.service import ReadModels
+    from tracker.transfer import prepare_import
+
+    with file.open("rb") as counted:
+        total = sum(1 for _ in counted)
+    settings = Settings.from_env()
     with _session() as tracker, file.open("rb") as lines:
-        report = import_events(tracker, lines)
+        with progress(f"Checking {file.name}", 2 * total) as advance:
+            prepared = prepare_import(tracker, lines, advance)
+        with progress(f"Importing {file.name}", len(prepared.events)) as advance:
+            report = prepared.write(advance)
+        read_models = ReadModels.connect(settings.database_url)
+        try:
+            with progress("Updating the read models", None):
+                _bring_up_to_date(read_models, tracker)
+        finally:
+            read_models.close()
+    created = [f"{n} {NEW[kind][n != 1]}" for kind, n in report.created.items()]
     typer.echo(
-        f"imported {report.events_added} events ({report.agreements_created} new agreements); "
-        f"{report.events_present} were already recorded"
+        f"imported {report.added} events ({', '.join(created) or 'nothing new'}); "
+        f"{report.present} were already recorded"
     )
+
+
+def _bring_up_to_date(read_models: ReadModels, tracker: Tracker) -> None:
+    """Views that hold nothing yet are built in a rebuild's big batches; others follow the log."""
+    if min(read_models.positions().values()) == 0:
+        read_models.rebuild(tracker)
+    else:
+        read_models.catch_up(tracker)
 
 
 projections_app = typer.Typer(help="The read models behind lists, search, the feed and reminders.")
@@ -136,6 +225,7 @@ def _echo_failures(read_models: ReadModels) -> int:
 
 
 @projections_app.command("rebuild")
+@store_command()
 def projections_rebuild() -> None:
     """Empty every read model and rebuild it from the events; list the events that failed."""
     with _read_models() as (tracker, read_models):
@@ -150,6 +240,7 @@ def projections_rebuild() -> None:
 
 
 @projections_app.command("status")
+@store_command()
 def projections_status() -> None:
     """Each read model's position in the event log, the log's head and the lag; failed events."""
     with _read_models() as (tracker, read_models):
@@ -161,6 +252,7 @@ def projections_status() -> None:
 
 
 @projections_app.command("retry")
+@store_command()
 def projections_retry() -> None:
     """Process the events that failed again (after a correction or a fix); clear those that pass."""
     with _read_models() as (tracker, read_models):
@@ -188,6 +280,7 @@ def _day(value: str) -> date:
 
 
 @reminders_app.command("sweep")
+@store_command()
 def reminders_sweep(
     today: Annotated[
         date | None,
@@ -208,7 +301,8 @@ def reminders_sweep(
     from tracker.sweep import sweep_once
 
     try:
-        report = sweep_once(Settings.from_env(), SystemClock(), today, dry_run=dry_run)
+        settings = Settings.from_env()
+        report = sweep_once(settings, settings.clock, today, dry_run=dry_run)
     except SweepInFuture as error:
         typer.echo(
             f"error: {error.day} is after today ({error.today}) and a sweep records only what"

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from events.reminders import ReminderRule
+from tracker.clock import Clock, FixedDayClock, SystemClock, parse_day
 from tracker.reminders.rules import ReminderPolicy
+from tracker.store import Database, UnsupportedDatabaseURL
 from tracker.webhooks import WebhookPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tracker.sqlite"
@@ -17,12 +19,13 @@ class SettingsError(ValueError):
     pass
 
 
-def _flag(value: str) -> bool:
+def _flag(env: Mapping[str, str], name: str, default: str) -> bool:
+    value = env.get(name, default)
     if value.strip().lower() in {"1", "on", "true", "yes", "y"}:
         return True
     if value.strip().lower() in {"0", "off", "false", "no", "n"}:
         return False
-    raise SettingsError(f"expected on or off, not {value!r}")
+    raise SettingsError(f"{name} must be on or off, not {value!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -64,6 +67,31 @@ def _leads(raw: str) -> dict[ReminderRule, tuple[int, ...]]:
     return leads
 
 
+def database_url(env: Mapping[str, str]) -> str:
+    """`TRACKER_DATABASE_URL`, or the SQLite file under `./var` when it is unset or empty."""
+    return env.get("TRACKER_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = database_url(env)
+    try:
+        Database(url).require_supported()
+    except UnsupportedDatabaseURL as error:
+        raise SettingsError(str(error)) from None
+    return url
+
+
+def _clock(env: Mapping[str, str]) -> Clock:
+    """`TRACKER_TODAY=YYYY-MM-DD` fixes today's date for the whole process."""
+    raw = env.get("TRACKER_TODAY", "")
+    if not raw.strip():
+        return SystemClock()
+    try:
+        return FixedDayClock(parse_day(raw))
+    except ValueError as error:
+        raise SettingsError(f"TRACKER_TODAY: {error}") from None
+
+
 def _reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
     return ReminderPolicy(
         leads=_leads(env.get("TRACKER_REMINDER_LEADS", "")),
@@ -95,17 +123,20 @@ class Settings:
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
     scheduler_interval_seconds: int = 60
+    clock: Clock = field(default_factory=SystemClock)
+    """The process's clock: the system's, or a fixed day set by `TRACKER_TODAY`."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
-            database_url=env.get("TRACKER_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            scheduler=_flag(env.get("TRACKER_SCHEDULER", "on")),
+            database_url=_database_url(env),
+            scheduler=_flag(env, "TRACKER_SCHEDULER", "on"),
             max_body_bytes=_int(env, "TRACKER_MAX_BODY_BYTES", cls.max_body_bytes),
             snapshot_interval=_int(env, "TRACKER_SNAPSHOT_INTERVAL", cls.snapshot_interval),
             api_tokens=_tokens(env.get("TRACKER_API_TOKENS", "")),
             reminders=_reminder_policy(env),
             webhooks=_webhook_policy(env),
             scheduler_interval_seconds=_int(env, "TRACKER_SCHEDULER_INTERVAL_SECONDS", 60),
+            clock=_clock(env),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,10 +16,16 @@ from psycopg import sql
 
 CREATION_LOCK = 7_402_711
 """The advisory lock key held while the event store's tables are created."""
+CONNECT_TIMEOUT_SECONDS = 10
+"""How long opening a PostgreSQL store waits for the server before saying it is unreachable."""
 
 
 class UnsupportedDatabaseURL(ValueError):
     pass
+
+
+class StoreMissing(Exception):
+    """A command that only reads or changes a store found none where the URL points."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,59 @@ class Database:
         return self.scheme in {"postgres", "postgresql"}
 
     @property
+    def is_sqlite(self) -> bool:
+        return self.scheme == "sqlite"
+
+    @property
+    def redacted(self) -> str:
+        """The URL to show people: its password, if any, replaced by `***`."""
+        password = urlsplit(self.url).password
+        shown = self.url if password is None else self.url.replace(f":{password}@", ":***@", 1)
+        return re.sub(r"\bpassword=[^&]*", "password=***", shown)
+
+    def describe(self) -> str:
+        """Which store this is, for a person: a SQLite URL also gets its absolute path."""
+        if self.is_sqlite:
+            return f"{self.redacted} ({sqlite_file(self.url).resolve()})"
+        return self.redacted
+
+    def require_supported(self) -> None:
+        if not (self.is_sqlite or self.is_postgres):
+            raise self._unsupported()
+
+    def _unsupported(self) -> UnsupportedDatabaseURL:
+        return UnsupportedDatabaseURL(
+            f"TRACKER_DATABASE_URL must start with sqlite:/// or postgresql://, "
+            f"not {self.redacted!r}"
+        )
+
+    def require_existing(self) -> None:
+        """Refuse a SQLite store that is not there yet, rather than create an empty one.
+
+        PostgreSQL databases are made by an administrator; the tracker only adds tables.
+        """
+        path = sqlite_file(self.url).resolve() if self.is_sqlite else None
+        if path is not None and not path.exists():
+            raise StoreMissing(
+                f"there is no store at {path}: run the command from the folder that holds "
+                f"{sqlite_file(self.url)}, or set TRACKER_DATABASE_URL to the store's URL "
+                "(tracker serve, demo and import create a new store)"
+            )
+
+    def reach(self) -> None:
+        """Connect once, so that an unreachable server is said before any work starts."""
+        if self.is_postgres:
+            with self._connect():
+                pass
+
+    def unreachable(self, error: Exception) -> str:
+        """One sentence for a store that cannot be opened, from the driver's error."""
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        reason = lines[0].rpartition(" failed: ")[2] if lines else type(error).__name__
+        reason = reason.removeprefix("FATAL:").strip()
+        return f"cannot open the store {self.redacted}: {reason}"
+
+    @property
     def schema(self) -> str | None:
         """PostgreSQL schema from `?schema=NAME`; tables go to `public` without it."""
         values = parse_qs(urlsplit(self.url).query).get("schema")
@@ -48,7 +108,7 @@ class Database:
 
     def ensure_schema(self) -> None:
         if self.is_postgres and self.schema:
-            with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            with self._connect() as conn:
                 conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
                 )
@@ -63,12 +123,17 @@ class Database:
         if not self.is_postgres:
             yield
             return
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+        with self._connect() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (CREATION_LOCK,))
             try:
                 yield
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (CREATION_LOCK,))
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(
+            self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        )
 
     def store_env(self) -> dict[str, str]:
         """The eventsourcing settings for this database."""
@@ -90,9 +155,7 @@ class Database:
             if self.schema:
                 env["POSTGRES_SCHEMA"] = self.schema
             return env
-        raise UnsupportedDatabaseURL(
-            f"TRACKER_DATABASE_URL must start with sqlite:/// or postgresql://, not {self.url!r}"
-        )
+        raise self._unsupported()
 
 
 def sqlite_file(url: str) -> Path:

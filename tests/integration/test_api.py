@@ -298,7 +298,11 @@ def test_event_feed_across_agreements(client: TestClient) -> None:
 
 
 def test_health_and_readiness(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "today": "2024-06-01",
+        "clock": "fixed",
+    }
     draft(client)
     client.get("/api/agreements")
     ready = client.get("/readyz")

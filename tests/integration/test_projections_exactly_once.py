@@ -151,6 +151,6 @@ def test_the_command_line_rebuilds_and_reports(
     draft(tracker, "Not projected yet")
     status = cli.invoke(app, ["projections", "status"], env=env)
     assert status.exit_code == 0, status.output
-    lines = status.output.splitlines()
+    lines = status.stdout.splitlines()
     assert lines[1].split() == ["agreements", str(head), str(head + 1), "1"]
     assert [line.split()[0] for line in lines[1:]] == [p.name for p in PROJECTIONS]

@@ -1,0 +1,155 @@
+"""What one stream of an export must be on its own, before the store is looked at.
+
+The same rules the application follows when it writes: an agreement's id is
+random (version 4), so it can never be one of the ids the tracker derives for
+its own records (version 5: reference claims, reminders, idempotency
+receipts); its history is one the lifecycle allows, recorded in order (a
+`recorded_at` never before the one of the version before). A derived id must
+be the one its content derives, as the store's uniqueness relies on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from events import catalog
+from events.base import EventBody
+from events.reminders import ReminderAcknowledged, ReminderEvent, ReminderIssued, load
+from tracker.aggregate import ReferenceIndex
+from tracker.errors import DomainError
+from tracker.reminders.rules import reminder_id
+from tracker.state import Record
+from tracker.timeline import fold
+from tracker.transfer.lines import AgreementLine, ClaimLine, ReceiptLine, ReminderLine
+from tracker.transfer.reading import Numbered, Refused, Stream
+
+RANDOM, DERIVED = 4, 5
+"""UUID versions: agreements get random ids; the tracker's own records, derived ones."""
+OUTSIDE_DATA = frozenset({"occurred_on", "source"})
+
+T = TypeVar("T")
+
+
+def agreement_records(stream: Stream) -> list[Record]:
+    """The stream's records, decoded, once its id, order and history are found possible."""
+    _require_version(stream, RANDOM, "an agreement id is random")
+    records: list[Record] = []
+    for numbered in stream.lines:
+        record = _record(numbered)
+        if records and record.recorded_at < records[-1].recorded_at:
+            message = (
+                f"{record.recorded_at.isoformat()} is before version {records[-1].version}'s "
+                f"{records[-1].recorded_at.isoformat()}: events are recorded in order"
+            )
+            raise Refused(numbered.number, "recorded_at", message)
+        records.append(record)
+    try:
+        fold(records)
+    except DomainError as error:
+        message = f"{stream.where()} is not a possible history: {error}"
+        raise Refused(stream.lines[-1].number, "history", message) from None
+    return records
+
+
+def reminder_issued(stream: Stream) -> ReminderIssued:
+    """The reminder's first event, once every event decodes and the id is its own."""
+    bodies = [_reminder_body(numbered) for numbered in stream.lines]
+    issued = bodies[0]
+    assert isinstance(issued, ReminderIssued), "the sequence check puts it first"
+    derived = reminder_id(
+        issued.agreement_id, issued.rule, issued.subject, issued.due_on, issued.stage
+    )
+    if derived != stream.id:
+        message = f"a reminder's id is derived from what it reminds of: {derived}, not {stream.id}"
+        raise Refused(stream.first, "id", message)
+    acknowledgements = [
+        numbered
+        for numbered, body in zip(stream.lines, bodies, strict=True)
+        if isinstance(body, ReminderAcknowledged)
+    ]
+    if len(acknowledgements) > 1:
+        message = f"a reminder is acknowledged once; line {acknowledgements[0].number} did"
+        raise Refused(acknowledgements[1].number, "type", message)
+    return issued
+
+
+def claim(stream: Stream) -> ClaimLine:
+    line = stream.lines[0].line
+    assert isinstance(line, ClaimLine)
+    derived = ReferenceIndex.id_for(line.data.reference)
+    if derived != stream.id:
+        message = f"the claim of '{line.data.reference}' has the id {derived}, not {stream.id}"
+        raise Refused(stream.first, "id", message)
+    return line
+
+
+def receipt(stream: Stream) -> ReceiptLine:
+    line = stream.lines[0].line
+    assert isinstance(line, ReceiptLine)
+    _require_version(stream, DERIVED, "a receipt's id is derived from its Idempotency-Key")
+    return line
+
+
+def _require_version(stream: Stream, version: int, rule: str) -> None:
+    if stream.id.version != version:
+        message = f"{rule} (a version {version} UUID), and {stream.id} is of version "
+        message += f"{stream.id.version}"
+        if version == RANDOM:
+            message += ", the kind the tracker derives for its own records"
+        raise Refused(stream.first, "id", message)
+
+
+def _record(numbered: Numbered) -> Record:
+    line = numbered.line
+    assert isinstance(line, AgreementLine)
+    return Record(
+        agreement_id=line.id,
+        version=line.version,
+        occurred_on=line.occurred_on,
+        recorded_at=line.recorded_at,
+        recorded_by=line.recorded_by,
+        body=_agreement_body(numbered.number, line),
+    )
+
+
+def _agreement_body(number: int, line: AgreementLine) -> EventBody:
+    """The event's fields, decoded (and upcast) by the catalog."""
+    current = catalog.event_class(line.type).SCHEMA_VERSION
+    if line.schema_version > current:
+        message = f"{line.schema_version} is newer than '{line.type}' v{current} known here"
+        raise Refused(number, "schema_version", message)
+    data = {**line.data, "occurred_on": line.occurred_on, "source": line.source}
+    return _decoded(
+        number,
+        line.type,
+        line.schema_version,
+        lambda: catalog.load(line.type, line.schema_version, data),
+    )
+
+
+def _reminder_body(numbered: Numbered) -> ReminderEvent:
+    line = numbered.line
+    assert isinstance(line, ReminderLine)
+    return _decoded(
+        numbered.number,
+        line.type,
+        line.schema_version,
+        lambda: load(line.type, line.schema_version, line.data),
+    )
+
+
+def _decoded(number: int, type_name: str, schema_version: int, decode: Callable[[], T]) -> T:
+    try:
+        body = decode()
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = [str(part) for part in first["loc"]]
+        where = ".".join(loc if loc and loc[0] in OUTSIDE_DATA else ["data", *loc])
+        raise Refused(number, where, first["msg"]) from None
+    except (TypeError, ValueError, AttributeError) as error:
+        message = f"cannot be read as '{type_name}' v{schema_version}: {error}"
+        raise Refused(number, "data", message) from None
+    return body
