@@ -128,7 +128,8 @@ def test_tabs_and_line_breaks_in_long_text_are_kept_as_newlines(client: TestClie
 
 def test_the_importer_refuses_what_the_api_refuses(tracker: Tracker) -> None:
     line = {
-        "agreement_id": "6b1f4a0e-3c59-4b0e-9a55-0c1d2e3f4a5b",
+        "stream": "agreement",
+        "id": "6b1f4a0e-3c59-4b0e-9a55-0c1d2e3f4a5b",
         "version": 1,
         "type": "drafted",
         "schema_version": 1,
