@@ -74,9 +74,27 @@ def words(text: str) -> list[str]:
     return [word[:MAX_WORD] for word in _WORD.findall(fold(text))]
 
 
+MAX_DOCUMENT = 400_000
+"""Characters of a search document: its first distinct words, up to well below PostgreSQL's
+1 MB limit for a `tsvector`, so valid text can never stop an agreement being indexed."""
+
+
 def distinct_words(texts: list[str]) -> str:
-    """The distinct folded words of some texts, joined by single spaces: a search document."""
-    return " ".join(dict.fromkeys(word for text in texts for word in words(text)))
+    """The distinct folded words of some texts, joined by single spaces: a search document.
+
+    Texts come most telling first (title, reference, parties...), so a document cut at
+    `MAX_DOCUMENT` loses only the tail of the longest notes.
+    """
+    kept: dict[str, None] = {}
+    size = 0
+    for text in texts:
+        for word in words(text):
+            if word not in kept:
+                size += len(word) + 1
+                if size > MAX_DOCUMENT:
+                    return " ".join(kept)
+                kept[word] = None
+    return " ".join(kept)
 
 
 @lru_cache(maxsize=4096)

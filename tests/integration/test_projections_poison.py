@@ -25,7 +25,7 @@ from events.base import EventBody
 from events.cooperation import FollowUpScheduled
 from events.drafting import AmendableTerms, Amended, Renewal
 from events.lifecycle import Signed
-from events.records import NoteAdded, Retracted
+from events.records import NoteAdded
 from projections import service
 from projections.agreements import AgreementsProjection
 from projections.registry import PROJECTIONS
@@ -140,7 +140,9 @@ class Bound:
 
 
 BOUNDS = {
-    # Drafted, signed and expiring in year 1; the notice deadline would fall before it.
+    # Drafted, signed and expiring in year 1 (before the catalog's bounds): the notice
+    # deadline would fall before the first recordable day, and the sweep cannot record the
+    # expiry, which it reports as this agreement's problem alone.
     "Year one": Bound(
         {
             "occurred_on": date(1, 1, 1),
@@ -163,7 +165,6 @@ BOUNDS = {
         {
             ("anniversary", "2024-01-10"),
             ("expiry", "9999-12-31"),
-            ("notice_deadline", "9999-12-21"),
             ("follow_up", "9999-12-31"),
         },
     ),
@@ -186,7 +187,7 @@ def test_dates_at_the_ends_of_the_calendar_are_projected_without_overflowing(
     assert ids_listed(read_models, q=title) == {str(agreement)}
     assert str(later) in ids_listed(read_models)
     assert readiness(tracker, read_models)[0] == 200
-    assert_served(tracker, read_models, served)
+    assert_served(tracker, read_models, served, poisoned=title)
     assert_equals_a_rebuild(tracker, read_models)
 
 
@@ -250,37 +251,22 @@ def long_note(seed: int) -> NoteAdded:
     return NoteAdded(text=" ".join(words))
 
 
-def test_notes_too_long_to_index_on_postgresql_park_only_their_agreement(
+def test_notes_past_what_postgresql_can_index_never_park_their_agreement(
     tracker: Tracker, read_models: ReadModels
 ) -> None:
-    """Valid notes, but together past PostgreSQL's limit for a search document (1 MB)."""
+    """Valid notes whose words together pass PostgreSQL's limit for a search document (1 MB)."""
     served = others(tracker)
     verbose = draft(tracker, "Agreement with long notes")
-    for seed in range(40):
+    for seed in range(60):
         tracker.record(verbose, long_note(seed), "tester")
     read_models.catch_up(tracker)
-    if read_models.db.is_postgres:
-        (failure,) = read_models.failed_events()
-        assert (failure.projection, failure.aggregate_id) == ("agreements", verbose)
-        assert "too long for tsvector" in failure.error
-        log = tracker.recorder.select_notifications(failure.position, 1)
-        version = log[0].originator_version
-        assert listed_state(read_models, verbose)["version"] == version - 1
-        assert failure.held_back == 41 - version
-        assert readiness(tracker, read_models)[0] == 503
-    else:
-        assert failures(read_models) == []
-        assert listed_state(read_models, verbose)["version"] == 41
-    assert_served(tracker, read_models, served)
-    assert_equals_a_rebuild(tracker, read_models)
-
-    for version in range(2, 27):
-        tracker.record(verbose, Retracted(version=version, reason="too long"), "tester")
-    read_models.catch_up(tracker)
-    read_models.retry(tracker)
     assert failures(read_models) == []
-    assert listed_state(read_models, verbose)["version"] == 66
+    assert listed_state(read_models, verbose)["version"] == 61
+    first_word = long_note(0).text.split()[0]
+    assert ids_listed(read_models, q=first_word) == {str(verbose)}
+    assert ids_listed(read_models, q="long notes") == {str(verbose)}
     assert readiness(tracker, read_models)[0] == 200
+    assert_served(tracker, read_models, served)
     assert_equals_a_rebuild(tracker, read_models)
 
 
@@ -360,7 +346,7 @@ def test_the_command_line_lists_failures_and_retries_them(
     refused = cli.invoke(app, ["projections", "retry"], env=env)
     assert refused.exit_code == 1
     assert "retried 1 event: 0 projected, 1 still not" in refused.stdout
-    assert refused.stderr == "error: 1 event still cannot be projected\n"
+    assert refused.stderr.splitlines()[1:] == ["error: 1 event still cannot be projected"]
 
     faults.armed = False
     retried = cli.invoke(app, ["projections", "retry"], env=env)

@@ -65,7 +65,8 @@ def test_a_day_after_today_is_refused_in_one_line_pointing_to_the_dry_run(
     code, out, err = run(database_url, "--today", "2199-12-31")
     assert code == 1
     assert out == ""
-    (line,) = err.splitlines()
+    store, line = err.splitlines()
+    assert store.startswith("Store: ")
     assert line.startswith("error: 2199-12-31 is after today (")
     assert line.endswith("add --dry-run to see what it would record and issue")
     assert tracker.recorder.max_notification_id() == position

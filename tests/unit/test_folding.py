@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from projections.listing import search_words
-from projections.text import canonical_reference, fold, next_prefix, words
+from projections.text import (
+    MAX_DOCUMENT,
+    canonical_reference,
+    distinct_words,
+    fold,
+    next_prefix,
+    words,
+)
 from tracker.errors import InvalidField
 
 
@@ -100,3 +107,11 @@ def test_a_search_without_a_word_is_refused(q: str) -> None:
     with pytest.raises(InvalidField) as refused:
         search_words("q", q)
     assert refused.value.field == "q"
+
+
+def test_a_search_document_keeps_its_first_words_up_to_its_bound() -> None:
+    texts = ["Title words", " ".join(f"w{n:07d}" for n in range(100_000))]
+    document = distinct_words(texts)
+    assert len(document) <= MAX_DOCUMENT
+    assert document.startswith("title words w0000000 w0000001")
+    assert document.split()[-1] == f"w{len(document.split()) - 3:07d}"
