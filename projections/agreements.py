@@ -33,6 +33,8 @@ COLUMNS = (
     "party_short_names",
     "state",
 )
+SEALED = frozenset({"party_names", "party_short_names", "state"})
+"""Written through the views' codec: encrypted when the store has a key (never filtered on)."""
 SEARCH_COLUMN = "search_text"
 """PostgreSQL only: the folded search words, indexed as a `tsvector`."""
 
@@ -69,9 +71,10 @@ class AgreementRow:
     parties: list[str]
 
     @classmethod
-    def of(cls, seq: int, state: AgreementState, is_postgres: bool) -> AgreementRow:
-        document = search_text(state)
-        values: tuple[Any, ...] = (
+    def of(cls, seq: int, state: AgreementState, tx: Tx) -> AgreementRow:
+        """The `SEALED` columns sealed by `tx.codec`; the search document folded."""
+        document = fold(search_text(state))
+        plain = (
             str(state.id),
             state.reference,
             state.title,
@@ -84,8 +87,12 @@ class AgreementRow:
             "\n".join(p.short_name for p in state.parties if p.short_name),
             state_json(state),
         )
-        if is_postgres:
-            values = (*values, " ".join(words(fold(document))))
+        values: tuple[Any, ...] = tuple(
+            tx.codec.seal_text(value) if column in SEALED else value
+            for column, value in zip(COLUMNS, plain, strict=True)
+        )
+        if tx.is_postgres:
+            values = (*values, " ".join(words(document)))
         return cls(seq, values, document, sorted(party_keys(state)))
 
 
@@ -158,14 +165,12 @@ class AgreementsProjection(Projection):
 
     def process(self, tx: Tx, batch: Batch) -> None:
         """Inserts the rows of agreements drafted in this batch, rewrites the others."""
-        drafted, states, is_postgres = batch.drafted(), batch.agreements(), tx.is_postgres
-        new = [
-            AgreementRow.of(drafted[i], s, is_postgres) for i, s in states.items() if i in drafted
-        ]
+        drafted, states = batch.drafted(), batch.agreements()
+        new = [AgreementRow.of(drafted[i], s, tx) for i, s in states.items() if i in drafted]
         kept = [i for i in states if i not in drafted]
         seqs = _seqs(tx, kept)
-        changed = [AgreementRow.of(seqs[i], states[i], is_postgres) for i in kept]
-        columns = _columns(is_postgres)
+        changed = [AgreementRow.of(seqs[i], states[i], tx) for i in kept]
+        columns = _columns(tx.is_postgres)
         tx.executemany(
             f"INSERT INTO view_agreements (seq, {', '.join(columns)})"
             f" VALUES (?{', ?' * len(columns)})",

@@ -97,7 +97,7 @@ class Plan:
 
 def _search_terms(db: ViewDB, q: str) -> str | None:
     """A text search as the store's query syntax: every word, as a prefix."""
-    found = words(fold(q) if db.is_postgres else q)
+    found = words(fold(q))
     if not found:
         return None
     if db.is_postgres:
@@ -214,7 +214,7 @@ def list_agreements(db: ViewDB, query: AgreementQuery) -> AgreementPage:
     page = rows[: query.limit]
     more = len(rows) > query.limit
     return AgreementPage(
-        items=[json.loads(row["state"]) for row in page],
+        items=[json.loads(db.codec.open_text(row["state"])) for row in page],
         next_cursor=encode_cursor(page[-1]["seq"]) if more else None,
     )
 

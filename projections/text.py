@@ -1,10 +1,11 @@
 """Folding text for matching: case and accents never decide whether a search finds.
 
-On SQLite, FTS5's `unicode61` tokenizer with `remove_diacritics 2` folds the
-documents and the queries itself. On PostgreSQL the documents and queries are
-folded here, in Python, and indexed with the `simple` configuration, so
-"Defensoria" finds "Defensoría" with no database extension to install. Party
-names are folded here on both stores.
+Search documents and queries are folded here, in Python, on both stores, so
+"Defensoria" finds "Defensoría" with no database extension to install, and an
+index never keeps a text as it was written (on SQLite, FTS5's `unicode61`
+tokenizer with `remove_diacritics 2` folds them again, to the same words;
+PostgreSQL indexes them with the `simple` configuration). Party names are
+folded here on both stores.
 """
 
 from __future__ import annotations

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ import typer
 
 from tracker.application import Tracker
 from tracker.errors import DomainError
+from tracker.keys_cli import check_keys, keys_app
 from tracker.settings import Settings
 
 app = typer.Typer(help="Event-sourced lifecycle tracker for cooperation agreements.")
@@ -31,20 +31,20 @@ def serve(
     """Run the API, the projections and the scheduler in one process."""
     from api.server import serve as serve_api  # the web stack loads only to serve
 
-    serve_api(Settings.from_env(), host, port)
+    settings = Settings.from_env()
+    check_keys(settings.database_url)  # a store the keys cannot open is refused in one line
+    serve_api(settings, host, port)
 
 
 @contextmanager
 def _session() -> Iterator[Tracker]:
     """The configured tracker for one command: a refusal is printed, not a traceback."""
-    tracker = open_tracker(Settings.from_env())
     try:
-        yield tracker
+        with closing(open_tracker(Settings.from_env())) as tracker:
+            yield tracker
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
-    finally:
-        tracker.close()
 
 
 @app.command()
@@ -62,16 +62,16 @@ def demo() -> None:
 @app.command()
 def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="Encrypt with TRACKER_EXPORT_PASSPHRASE (AES-GCM).")
+    ] = False,
 ) -> None:
     """Write every agreement event, in store order, as JSON Lines (stdout by default)."""
+    from tracker.sealed_export import export_output
     from tracker.transfer import write_export
 
-    with _session() as tracker:
-        if output is None:
-            count = write_export(tracker, sys.stdout)
-        else:
-            with output.open("w", encoding="utf-8") as out:
-                count = write_export(tracker, out)
+    with _session() as tracker, export_output(output, encrypt) as out:
+        count = write_export(tracker, out)
     typer.echo(f"exported {count} events", err=True)
 
 
@@ -80,15 +80,18 @@ def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A JSON Lines export.")],
 ) -> None:
     """Record the events of an export that the store does not hold yet."""
+    from tracker.sealed_export import export_lines
     from tracker.transfer import import_events
 
     with _session() as tracker, file.open("rb") as lines:
-        report = import_events(tracker, lines)
+        report = import_events(tracker, export_lines(lines))
     typer.echo(
         f"imported {report.events_added} events ({report.agreements_created} new agreements); "
         f"{report.events_present} were already recorded"
     )
 
+
+app.add_typer(keys_app, name="keys")
 
 projections_app = typer.Typer(help="The read models behind lists, search, the feed and reminders.")
 app.add_typer(projections_app, name="projections")
