@@ -60,8 +60,8 @@ def status() -> None:
     database = Database(Settings.from_env().database_url)
     marker = check_keys(database.url)
     state = "encrypted" if marker.encrypted else "not encrypted"
-    if marker.rotating:
-        state = "being encrypted" if not marker.encrypted else "changing its key"
+    if marker.rotating:  # only a change between two keys admits a start, with both keys
+        state = "changing its key"
     typer.echo(f"the store at {where(database)} is {state}, and the keys given open it")
 
 

@@ -21,6 +21,7 @@ from tracker.cli import app
 from tracker.keys import CURRENT, OLD, PLAIN, Key, KeyRefused, KeyRing
 from tracker.rotation import reseal
 from tracker.store import Database
+from tracker.store_keys import connected, event_tables
 
 runner = CliRunner()
 
@@ -125,3 +126,31 @@ def test_a_change_of_key_that_does_not_fit_the_store_is_refused_and_changes_noth
     assert result.exit_code == 1
     assert message in result.stderr
     assert stored_bodies(sqlite_url) == bodies
+
+
+def test_a_body_that_neither_key_opens_stops_the_rotation_with_its_batch_undone(
+    database_url: str,
+) -> None:
+    old, new = new_key(), new_key()
+    seeded(database_url, KeyRing(old))
+    database = Database(database_url)
+    table = event_tables(database.is_postgres)[0]
+    with connected(database) as connection, connection.transaction() as tx:
+        rows = tx.execute(
+            f"SELECT originator_id, originator_version FROM {table}"
+            " ORDER BY originator_id, originator_version"
+        )
+        stranger = KeyRing(new_key()).seal(b"{}")  # as if written with some other key
+        tx.execute(
+            f"UPDATE {table} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            (stranger, *rows[5]),
+        )
+    before = set(stored_bodies(database_url))
+
+    for _ in range(2):
+        with pytest.raises(KeyRefused, match=f"version {rows[5][1]} of {rows[5][0]} in {table}"):
+            reseal(database, old, new, batch_size=4)
+        after = stored_bodies(database_url)
+
+        assert len(set(after) - before) == 4, "the first batch was kept, the second undone"
+        assert opening_with(new, after) == 4
