@@ -19,7 +19,7 @@ from tests.integration.encryption_support import (
 )
 from tracker.application import Tracker
 from tracker.cli import app
-from tracker.keys import PLAIN, KeyRefused, KeyRing
+from tracker.keys import PLAIN, Key, KeyRefused, KeyRing
 from tracker.store import Database
 from tracker.store_keys import TABLE, connected
 
@@ -105,3 +105,17 @@ def test_the_command_line_refuses_in_one_line(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_generated_keys_are_new_each_time_and_open_the_store_they_wrote(sqlite_url: str) -> None:
+    first, second = (runner.invoke(app, ["keys", "generate"]).stdout.strip() for _ in range(2))
+    env = {"TRACKER_DATABASE_URL": sqlite_url, "TRACKER_CIPHER_KEY": first}
+
+    demo = runner.invoke(app, ["demo"], env=env)
+    status = runner.invoke(app, ["keys", "status"], env=env)
+
+    assert first != second
+    assert Key.parse(first).secret != Key.parse(second).secret
+    assert demo.exit_code == 0, demo.output
+    assert "is encrypted, and the keys given open it" in status.stdout
+    assert readable_names(raw_store(sqlite_url)) == set()
