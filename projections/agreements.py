@@ -74,7 +74,7 @@ class AgreementRow:
     def of(cls, seq: int, state: AgreementState, tx: Tx) -> AgreementRow:
         """The `SEALED` columns sealed by `tx.codec`; the search document folded."""
         document = fold(search_text(state))
-        plain = (
+        plain: tuple[Any, ...] = (
             str(state.id),
             state.reference,
             state.title,
