@@ -144,7 +144,9 @@ def reminders_sweep(
     """Issue the reminders due today; record expiries, renewals and entries into force."""
     from tracker.sweep import sweep_once
 
-    report = sweep_once(Settings.from_env(), today.date() if today else None)
+    settings = Settings.from_env()
+    check_keys(settings.database_url)
+    report = sweep_once(settings, today.date() if today else None)
     typer.echo(report.summary())
     for problem in report.problems:
         typer.echo(f"problem: {problem}", err=True)

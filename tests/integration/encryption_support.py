@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
-from projections.service import ReadModels
+from projections.service import AgreementQuery, ReadModels
 from tracker.application import Tracker
 from tracker.keys import Key, KeyRing, Unreadable, generate_key
 from tracker.seed import load_seed
@@ -105,15 +104,8 @@ def histories(
 
 def listed(database_url: str, keys: KeyRing, q: str | None = None) -> list[dict[str, object]]:
     """The first page of the agreement list (or of a search), read with `keys`."""
-    from projections.service import AgreementQuery
-
     read_models = ReadModels.connect(database_url, keys=keys)
     try:
         return read_models.list_agreements(AgreementQuery(q=q)).items
     finally:
         read_models.close()
-
-
-def views_file(database_url: str) -> Path:
-    path = sqlite_file(database_url)
-    return path.with_name(f"{path.stem}.views{path.suffix}")

@@ -93,7 +93,9 @@ def test_a_new_empty_store_takes_the_key_it_is_first_opened_with(database_url: s
     ],
     ids=["missing", "wrong", "malformed", "old-alone"],
 )
-@pytest.mark.parametrize("command", [["demo"], ["export"], ["serve"], ["keys", "status"]])
+@pytest.mark.parametrize(
+    "command", [["demo"], ["export"], ["serve"], ["reminders", "sweep"], ["keys", "status"]]
+)
 def test_the_command_line_refuses_in_one_line(
     sqlite_url: str, env: dict[str, str], message: str, command: list[str]
 ) -> None:
