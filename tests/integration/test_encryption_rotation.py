@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from events.records import NoteAdded
@@ -154,3 +159,29 @@ def test_a_body_that_neither_key_opens_stops_the_rotation_with_its_batch_undone(
 
         assert len(set(after) - before) == 4, "the first batch was kept, the second undone"
         assert opening_with(new, after) == 4
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch_size=st.integers(1, 12), stops=st.lists(st.integers(1, 4), max_size=4))
+def test_a_rotation_stopped_anywhere_any_number_of_times_ends_with_every_body_under_the_new_key(
+    batch_size: int, stops: list[int]
+) -> None:
+    old, new = new_key(), new_key()
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{Path(directory) / 'events.sqlite'}"
+        ids = seeded(url, KeyRing(old))
+        before = histories(url, KeyRing(old), ids)
+        total = len(stored_bodies(url))
+        database = Database(url)
+        rewritten = 0
+        for stop in stops:
+            report = reseal(database, old, new, batch_size=batch_size, max_batches=stop)
+            rewritten += report.rewritten
+            bodies = stored_bodies(url)
+            assert opening_with(new, bodies) == rewritten
+            assert opening_with(old, bodies) == total - rewritten
+            assert histories(url, KeyRing(new, old), ids) == before
+        last = reseal(database, old, new, batch_size=batch_size)
+
+        assert last.finished and rewritten + last.rewritten == total
+        assert opening_with(new, stored_bodies(url)) == total
