@@ -24,8 +24,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check tracker events api projections tests benchmarks
 	$(BIN)/mypy
 
+# The integration tests run a second time with every store encrypted at rest.
 test: lint
 	$(BIN)/pytest
+	TRACKER_TEST_CIPHER_KEY=$$($(BIN)/tracker keys generate) $(BIN)/pytest tests/integration
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py

@@ -43,6 +43,8 @@ COLUMNS = (
     "expires_key",
     "state",
 )
+SEALED = frozenset({"state"})
+"""Written through the views' codec: encrypted when the store has a key (never filtered on)."""
 SEARCH_COLUMN = "search_text"
 """PostgreSQL only: the document's distinct folded words, indexed as a `tsvector`."""
 TSVECTOR = f"array_to_tsvector(string_to_array({SEARCH_COLUMN}, ' '))"
@@ -108,7 +110,8 @@ class AgreementRow:
     """(position, words, country, type) of each party."""
 
     @classmethod
-    def of(cls, seq: int, state: AgreementState, names: Names, is_postgres: bool) -> AgreementRow:
+    def of(cls, seq: int, state: AgreementState, names: Names, tx: Tx) -> AgreementRow:
+        """The state document sealed by `tx.codec` (encrypted when the store has a key)."""
         document = distinct_words(search_texts(state) + related_texts(state, names))
         reference = canonical_reference(state.reference) if state.reference else None
         values: tuple[Any, ...] = (
@@ -126,9 +129,9 @@ class AgreementRow:
             sort_key(state.title),
             _key(_day(state.signed_on)),
             _key(_day(state.expires_on)),
-            state_json(state),
+            tx.codec.seal_text(state_json(state)),
         )
-        if is_postgres:
+        if tx.is_postgres:
             values = (*values, document)
         parties = [
             (n, party_words(p.name) + party_words(p.short_name or ""), p.country, p.type.value)
@@ -249,9 +252,9 @@ class AgreementsProjection(Projection):
             stored[state.id] = (seq, (state.title, state.reference))
         names = {i: (s.title, s.reference) for i, s in states.items()}
         names |= _names(tx, {n for s in states.values() for n in related_ids(s)} - names.keys())
-        new = [AgreementRow.of(drafted[i], states[i], names, is_postgres) for i in drafted]
+        new = [AgreementRow.of(drafted[i], states[i], names, tx) for i in drafted]
         changed = [
-            AgreementRow.of(stored[i][0], state, names, is_postgres)
+            AgreementRow.of(stored[i][0], state, names, tx)
             for i, state in states.items()
             if i not in drafted
         ]
@@ -357,7 +360,8 @@ def _stored(tx: Tx, ids: list[UUID]) -> dict[UUID, tuple[int, tuple[str, str | N
 def _stored_states(tx: Tx, ids: set[UUID]) -> list[tuple[int, AgreementState]]:
     """The `seq` and state of agreements in the view (not in the batch)."""
     rows = _select(tx, "seq, state", ids)
-    return [(int(r["seq"]), AgreementState.model_validate_json(r["state"])) for r in rows]
+    opened = ((int(r["seq"]), tx.codec.open_text(r["state"])) for r in rows)
+    return [(seq, AgreementState.model_validate_json(state)) for seq, state in opened]
 
 
 def _names(tx: Tx, ids: set[UUID]) -> dict[UUID, tuple[str, str | None]]:

@@ -26,6 +26,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from tracker.keys import PLAIN, KeyRing
 from tracker.store import Database, sqlite_file
 
 Row = dict[str, Any]
@@ -72,9 +73,16 @@ class Cursor(Protocol):
 class Tx:
     """One open transaction: statements run in it commit or roll back together."""
 
-    def __init__(self, cursor: sqlite3.Cursor | psycopg.Cursor[Row], is_postgres: bool) -> None:
+    def __init__(
+        self,
+        cursor: sqlite3.Cursor | psycopg.Cursor[Row],
+        is_postgres: bool,
+        codec: KeyRing = PLAIN,
+    ) -> None:
         self._cursor = cursor
         self.is_postgres = is_postgres
+        self.codec = codec
+        """Seals the state documents (`seal_text`) when the store has a key."""
 
     def _sql(self, statement: str) -> str:
         return to_pyformat(statement) if self.is_postgres else statement
@@ -135,15 +143,24 @@ class ViewDB(ABC):
     """The read models' database. Use `ViewDB.connect(database_url)`."""
 
     is_postgres: bool
+    codec: KeyRing = PLAIN
+    """Seals and opens the state documents with the event store's keys (plain without)."""
 
     @staticmethod
-    def connect(database_url: str) -> ViewDB:
-        """The views for the events at `database_url` (an events or a views URL)."""
+    def connect(database_url: str, keys: KeyRing | None = None) -> ViewDB:
+        """The views for the events at `database_url` (an events or a views URL).
+
+        `keys` default to TRACKER_CIPHER_KEY (and _OLD), as for the event store.
+        """
         database = Database(views_url(database_url))
+        db: ViewDB
         if database.is_postgres:
             database.ensure_schema()
-            return PostgresViewDB(database)
-        return SQLiteViewDB(sqlite_file(database.url))
+            db = PostgresViewDB(database)
+        else:
+            db = SQLiteViewDB(sqlite_file(database.url))
+        db.codec = KeyRing.from_env() if keys is None else keys
+        return db
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]:
@@ -197,7 +214,7 @@ class SQLiteViewDB(ViewDB):
         cursor = conn.cursor()
         cursor.execute("BEGIN IMMEDIATE")
         try:
-            yield Tx(cursor, is_postgres=False)
+            yield Tx(cursor, is_postgres=False, codec=self.codec)
         except BaseException:
             conn.rollback()
             raise
@@ -235,7 +252,7 @@ class PostgresViewDB(ViewDB):
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            yield Tx(cursor, is_postgres=True)
+            yield Tx(cursor, is_postgres=True, codec=self.codec)
 
     def fetch(self, statement: str, params: Params = ()) -> list[Row]:
         with self._pool.connection() as conn:

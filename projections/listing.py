@@ -337,7 +337,7 @@ def _states(db: ViewDB, seqs: list[int]) -> dict[int, str]:
         return {}
     marks = ", ".join("?" * len(seqs))
     rows = db.fetch(f"SELECT seq, state FROM view_agreements WHERE seq IN ({marks})", seqs)
-    return {int(row["seq"]): row["state"] for row in rows}
+    return {int(row["seq"]): db.codec.open_text(row["state"]) for row in rows}
 
 
 def _count(db: ViewDB, condition: Condition) -> int:

@@ -43,6 +43,7 @@ from projections.listing import AgreementPage, AgreementQuery, list_agreements
 from projections.registry import PROJECTIONS
 from projections.timeline import EventFeed, events_after
 from tracker.application import Tracker
+from tracker.keys import KeyRing
 
 __all__ = [
     "AgreementPage",
@@ -96,10 +97,16 @@ class ReadModels:
 
     @classmethod
     def connect(
-        cls, database_url: str, projections: Sequence[Projection] | None = None
+        cls,
+        database_url: str,
+        projections: Sequence[Projection] | None = None,
+        keys: KeyRing | None = None,
     ) -> ReadModels:
-        """The read models of the events at `database_url`, their tables created if missing."""
-        return cls(ViewDB.connect(database_url), projections)
+        """The read models of the events at `database_url`, their tables created if missing.
+
+        `keys` seal the state documents (default: TRACKER_CIPHER_KEY, as for the events).
+        """
+        return cls(ViewDB.connect(database_url, keys), projections)
 
     def close(self) -> None:
         self.db.close()

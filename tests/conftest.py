@@ -1,5 +1,9 @@
 """Fixtures shared by every test: an injected clock, and real stores.
 
+With `TRACKER_TEST_CIPHER_KEY` (a key from `tracker keys generate`) every store
+the tests open is encrypted with it; `make test` runs the integration tests a
+second time that way.
+
 PostgreSQL tests use `TRACKER_TEST_POSTGRES_URL` (default: the local server's
 `test` database) with a fresh schema per test, dropped afterwards. When the
 server is unreachable they skip, unless `TRACKER_REQUIRE_POSTGRES=1`, which
@@ -25,6 +29,12 @@ POSTGRES_URL = os.environ.get(
     "TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES", "") in {"1", "true", "yes", "on"}
+
+# Every tracker, read model and server the tests open reads its key from the environment:
+# with TRACKER_TEST_CIPHER_KEY the whole run is encrypted at rest, without it none is
+# (whatever TRACKER_CIPHER_KEY the shell running the tests has).
+os.environ["TRACKER_CIPHER_KEY"] = os.environ.get("TRACKER_TEST_CIPHER_KEY", "")
+os.environ.pop("TRACKER_CIPHER_KEY_OLD", None)
 
 
 def _postgres_problem() -> str | None:

@@ -32,8 +32,10 @@ from tracker.errors import (
     StaleVersion,
     WriteConflict,
 )
+from tracker.keys import KeyRing
 from tracker.state import AgreementState, Record
-from tracker.store import Database, DateAsISO
+from tracker.store import Database, DateAsISO, cipher_env
+from tracker.store_keys import admit
 from tracker.timeline import Decision, Moment, decide, decide_draft, view
 
 
@@ -57,6 +59,7 @@ class Tracker(Application[UUID]):
         *,
         clock: Clock | None = None,
         snapshot_interval: int = 50,
+        keys: KeyRing | None = None,
     ) -> None:
         # The library reads the interval from the instance; the class value turns snapshots on,
         # so an interval of 0 also turns them off explicitly: none taken, none read.
@@ -65,7 +68,8 @@ class Tracker(Application[UUID]):
         )
         if not snapshot_interval:
             env = {**(env or {}), "IS_SNAPSHOTTING_ENABLED": "n"}
-        super().__init__(env)
+        keys = KeyRing.from_env() if keys is None else keys
+        super().__init__({**(env or {}), **cipher_env(keys, self.name.upper())})
         self.clock = clock or SystemClock()
         self._claims_upgraded = False
         self._upgrading = threading.Lock()
@@ -77,12 +81,20 @@ class Tracker(Application[UUID]):
         *,
         clock: Clock | None = None,
         snapshot_interval: int = 50,
+        keys: KeyRing | None = None,
     ) -> Tracker:
-        """The tracker on a `sqlite:///` or `postgresql://` store (see `tracker.store`)."""
+        """The tracker on a `sqlite:///` or `postgresql://` store (see `tracker.store`).
+
+        `keys` default to TRACKER_CIPHER_KEY (and _OLD) from the environment, like
+        the library's own settings; a store opens only with the keys it was written with.
+        """
         database = Database(database_url)
         database.ensure_schema()
+        keys = KeyRing.from_env() if keys is None else keys
         with database.creation_lock():
-            return cls(database.store_env(), clock=clock, snapshot_interval=snapshot_interval)
+            admit(database, keys)
+            env = database.store_env()
+            return cls(env, clock=clock, snapshot_interval=snapshot_interval, keys=keys)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

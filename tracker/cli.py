@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from projections.failures import event_count
 from tracker.application import Tracker
 from tracker.console import DEBUG_FLAG, SentenceGroup, store_command
 from tracker.errors import SweepInFuture
+from tracker.keys_cli import check_keys, keys_app
 from tracker.progress import Advance, progress
 from tracker.settings import Settings
 
@@ -79,7 +79,9 @@ def serve(
     """Run the API, the projections and the scheduler in one process."""
     from api.server import serve as serve_api  # the web stack loads only to serve
 
-    serve_api(Settings.from_env(), host, port)
+    settings = Settings.from_env()
+    check_keys(settings.database_url)  # a store the keys cannot open is refused in one line
+    serve_api(settings, host, port)
 
 
 @app.command()
@@ -118,27 +120,33 @@ def export(
             "--output", "-o", callback=_writable, help="File to write (stdout by default)."
         ),
     ] = None,
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="Encrypt with TRACKER_EXPORT_PASSPHRASE (AES-GCM).")
+    ] = False,
 ) -> None:
     """Write every stored event, in store order, as JSON Lines: a full backup."""
+    from tracker.sealed_export import export_output
     from tracker.transfer import write_export
 
     with _session() as tracker:
         total = tracker.recorder.max_notification_id() or 0
         with progress("Exporting", total) as advance:
             if output is None:
-                count = write_export(tracker, sys.stdout, advance)
+                with export_output(None, encrypt) as out:
+                    count = write_export(tracker, out, advance)
             else:
-                count = _export_to(tracker, output, advance)
+                count = _export_to(tracker, output, encrypt, advance)
     typer.echo(f"exported {count} events", err=True)
 
 
-def _export_to(tracker: Tracker, output: Path, advance: Advance) -> int:
+def _export_to(tracker: Tracker, output: Path, encrypt: bool, advance: Advance) -> int:
     """Write beside the file, then put it in place: a failed export leaves no half backup."""
+    from tracker.sealed_export import export_output
     from tracker.transfer import write_export
 
     partial = output.with_name(f".{output.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8") as out:
+        with export_output(partial, encrypt) as out:
             count = write_export(tracker, out, advance)
         partial.replace(output)
     finally:
@@ -156,14 +164,15 @@ def import_file(
     The whole file is checked first; any problem refuses it and nothing is written.
     """
     from projections.service import ReadModels
+    from tracker.sealed_export import export_lines
     from tracker.transfer import prepare_import
 
     with file.open("rb") as counted:
-        total = sum(1 for _ in counted)
+        total = sum(1 for _ in export_lines(counted))
     settings = Settings.from_env()
     with _session() as tracker, file.open("rb") as lines:
         with progress(f"Checking {file.name}", 2 * total) as advance:
-            prepared = prepare_import(tracker, lines, advance)
+            prepared = prepare_import(tracker, export_lines(lines), advance)
         with progress(f"Importing {file.name}", len(prepared.events)) as advance:
             report = prepared.write(advance)
         read_models = ReadModels.connect(settings.database_url)
@@ -186,6 +195,8 @@ def _bring_up_to_date(read_models: ReadModels, tracker: Tracker) -> None:
     else:
         read_models.catch_up(tracker)
 
+
+app.add_typer(keys_app, name="keys")
 
 projections_app = typer.Typer(help="The read models behind lists, search, the feed and reminders.")
 app.add_typer(projections_app, name="projections")
@@ -302,6 +313,7 @@ def reminders_sweep(
 
     try:
         settings = Settings.from_env()
+        check_keys(settings.database_url)
         report = sweep_once(settings, settings.clock, today, dry_run=dry_run)
     except SweepInFuture as error:
         typer.echo(

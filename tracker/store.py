@@ -14,6 +14,8 @@ import psycopg
 from eventsourcing.persistence import Transcoding
 from psycopg import sql
 
+from tracker.keys import KeyRing
+
 CREATION_LOCK = 7_402_711
 """The advisory lock key held while the event store's tables are created."""
 CONNECT_TIMEOUT_SECONDS = 10
@@ -156,6 +158,24 @@ class Database:
                 env["POSTGRES_SCHEMA"] = self.schema
             return env
         raise self._unsupported()
+
+
+def cipher_env(keys: KeyRing, prefix: str) -> dict[str, str]:
+    """The event store's encryption settings: AES-GCM after zlib with a key, neither without.
+
+    Named with the application's prefix (`TRACKER_`), which the library reads
+    before the process environment's unprefixed names, so that only `keys` decide.
+    """
+    if keys.current is None:
+        settings = {"CIPHER_TOPIC": "", "CIPHER_KEY": "", "COMPRESSOR_TOPIC": ""}
+    else:
+        settings = {
+            "CIPHER_TOPIC": "tracker.keys:KeyRingCipher",
+            "CIPHER_KEY": keys.current.encoded,
+            "CIPHER_KEY_OLD": keys.old.encoded if keys.old else "",
+            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        }
+    return {f"{prefix}_{name}": value for name, value in settings.items()}
 
 
 def sqlite_file(url: str) -> Path:

@@ -10,6 +10,7 @@ from uuid import UUID
 from events.drafting import Drafted, Renewal
 from events.parties import Party
 from projections import listing
+from projections.agreements import SEALED
 from projections.runner import ProjectionRunner
 from projections.service import ReadModels
 from tracker.application import Tracker
@@ -50,6 +51,13 @@ def force_plan(monkeypatch: Any, plan: str) -> None:
         monkeypatch.setattr(listing, "WINDOW", 2)
 
 
+def opened(read_models: ReadModels, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its encrypted columns opened: a rebuild seals them with fresh nonces."""
+    if table != "view_agreements":
+        return row
+    return {k: read_models.db.codec.open_text(v) if k in SEALED else v for k, v in row.items()}
+
+
 def dump(read_models: ReadModels) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every view table (FTS5 documents included), in a fixed order."""
     tables = [t for p in read_models.projections for t in p.tables] + ["view_positions"]
@@ -59,7 +67,8 @@ def dump(read_models: ReadModels) -> dict[str, list[tuple[Any, ...]]]:
     for table in tables:
         columns = "rowid, *" if table.endswith("_fts") else "*"
         rows = read_models.db.fetch(f"SELECT {columns} FROM {table}")
-        dumped[table] = sorted(tuple(str(v) for v in row.values()) for row in rows)
+        values = (opened(read_models, table, row).values() for row in rows)
+        dumped[table] = sorted(tuple(str(v) for v in row) for row in values)
     return dumped
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from projections.service import ReadModels
+from tests.integration.projection_helpers import opened
 from tracker.application import Tracker
 
 TRACKER = Path(sys.executable).with_name("tracker")
@@ -93,7 +94,8 @@ def burst(base: str, agreements: list[str], acked: list[tuple[str, int, str]], n
 def view_rows(read_models: ReadModels) -> dict[str, list[str]]:
     return {
         table: sorted(
-            repr(sorted(row.items())) for row in read_models.db.fetch(f"SELECT * FROM {table}")
+            repr(sorted(opened(read_models, table, row).items()))
+            for row in read_models.db.fetch(f"SELECT * FROM {table}")
         )
         for projection in read_models.projections
         for table in projection.tables
