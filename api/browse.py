@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_read_models, get_tracker
-from api.errors import ERROR_RESPONSES, from_domain
+from api.errors import ERROR_RESPONSES
 from api.models import AgreementList, Feed
 from projections.service import AgreementQuery, ReadModels
 from tracker.application import Tracker
-from tracker.errors import InvalidField
 
 router = APIRouter(prefix="/api", tags=["browse"], responses=ERROR_RESPONSES)
 
@@ -31,10 +30,7 @@ def list_agreements(
     """Newest first. Waits (briefly) for the read models to hold every event written so far,
     so a client that lists right after a write sees it."""
     read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
-    try:
-        page = read_models.list_agreements(query)
-    except InvalidField as error:
-        raise from_domain(error, location="query") from None
+    page = read_models.list_agreements(query)
     return AgreementList.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
 

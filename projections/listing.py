@@ -3,6 +3,8 @@
 Newest first, by the log position of each agreement's draft. The cursor is
 that position, wrapped so clients treat it as opaque: a page never shifts when
 agreements are added, and each page is an index range scan, however deep.
+Every string of the cursor's pattern is a position the store can compare, so
+the pattern alone says which cursors are accepted.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from events.base import Day
 from events.drafting import AgreementKind
 from projections.db import Row, ViewDB
 from projections.text import fold, fold_name, words
-from tracker.errors import InvalidField
 from tracker.state import Status
 
 MAX_LIMIT = 200
+CURSOR_PATTERN = r"^[A-Za-f][A-Za-z0-9_-]{10}$"
+"""Eleven base64url characters: 64 bits whose first is 0, a position below 2**63."""
 
 
 class AgreementQuery(BaseModel):
@@ -44,7 +47,11 @@ class AgreementQuery(BaseModel):
     signed_before: Day | None = None
     parent_id: UUID | None = None
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=100)
+    cursor: str | None = Field(
+        default=None,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page.",
+    )
 
 
 @dataclass(frozen=True)
@@ -54,18 +61,12 @@ class AgreementPage:
 
 
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(seq.to_bytes(8, "big")).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, seq = text.partition(":")
-        if prefix == "seq" and seq.isdigit():
-            return int(seq)
-    except ValueError:
-        pass
-    raise InvalidField("cursor", "is not a cursor returned by this list")
+    """The position of a cursor that matches `CURSOR_PATTERN` (the query model checks it)."""
+    return int.from_bytes(base64.urlsafe_b64decode(cursor + "="), "big")
 
 
 FTS = "view_agreements_fts"
