@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -9,21 +10,23 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime
 
 from api.conditions import IdempotencyKey, IfMatch, etag, expected_version, idempotency
-from api.deps import get_actor, get_tracker
+from api.deps import get_actor, get_clock, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from api.models import DraftAgreement, History, HistoryEvent, as_drafted
 from events.base import Day, Version
 from events.catalog import RecordableEvent
-from tracker.application import Tracker
-from tracker.errors import WriteConflict
+from tracker.application import Idempotency, Tracker
+from tracker.clock import Clock
+from tracker.errors import DuplicateReference, WriteConflict
 from tracker.state import AgreementState, Record
-from tracker.timeline import retracted_versions
+from tracker.timeline import canonical, retracted_versions
 
 router = APIRouter(prefix="/api/agreements", tags=["agreements"], responses=ERROR_RESPONSES)
 
 AgreementId = Annotated[UUID, Path(description="The agreement's id (a UUID).")]
 Actor = Annotated[str, Depends(get_actor)]
 TrackerDep = Annotated[Tracker, Depends(get_tracker)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 WRITE_ATTEMPTS = 3
 """An unconditional write that loses a race is decided again on the new state."""
@@ -56,10 +59,12 @@ def draft_agreement(
     request: Request,
     tracker: TrackerDep,
     actor: Actor,
+    clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    key = idempotency(idempotency_key, "POST", request.url.path, body)
-    state = tracker.draft(as_drafted(body), actor, idempotency=key)
+    command = canonical(as_drafted(body), clock.today())
+    key = idempotency(idempotency_key, "POST", request.url.path, command)
+    state = _written(lambda: tracker.draft(command, actor, idempotency=key), key)
     return state_response(state, 201)
 
 
@@ -76,24 +81,48 @@ def record_event(
     request: Request,
     tracker: TrackerDep,
     actor: Actor,
+    clock: ClockDep,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     expected = expected_version(if_match)
-    key = idempotency(idempotency_key, "POST", request.url.path, event)
+    command = canonical(event, clock.today())
+    key = idempotency(idempotency_key, "POST", request.url.path, command)
+    state = _written(
+        lambda: tracker.record(
+            agreement_id, command, actor, expected_version=expected, idempotency=key
+        ),
+        key,
+        expected,
+    )
+    return state_response(state, 201)
+
+
+def _written(
+    write: Callable[[], AgreementState],
+    key: Idempotency | None,
+    expected: int | None = None,
+) -> AgreementState:
+    """The write's new state.
+
+    An unconditional write that loses a race is decided again on the new state;
+    a conditional one fails, as the version it expected is gone. A request whose
+    twin (same Idempotency-Key) was recorded first, claiming the same reference,
+    gets the twin's answer when tried again.
+    """
     attempt = 1
     while True:
         try:
-            state = tracker.record(
-                agreement_id, event, actor, expected_version=expected, idempotency=key
-            )
-            return state_response(state, 201)
+            return write()
         except WriteConflict as conflict:
             if expected is not None:
                 raise _stale(conflict, expected) from None
             if attempt == WRITE_ATTEMPTS:
                 raise
-            attempt += 1
+        except DuplicateReference:
+            if key is None or attempt == WRITE_ATTEMPTS:
+                raise
+        attempt += 1
 
 
 def _stale(conflict: WriteConflict, expected: int) -> ApiError:
