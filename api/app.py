@@ -13,8 +13,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from api import agreements, browse, errors, health, reminders
-from api.deps import get_actor
+from api import agreements, browse, errors, health, openapi, reminders
+from api.deps import declared_query, get_actor
 from api.http import HeadAsGet, OnePathForm, PlainQuery
 from api.limits import BodyLimit
 from projections.runner import ProjectionRunner
@@ -64,12 +64,16 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(declared_query)],
     )
     app.state.settings = settings
     app.state.clock = clock
     app.state.tracker = tracker
     app.state.read_models = read_models
     errors.install(app)
+    openapi.install(app, settings)
     authenticated = [Depends(get_actor)]  # every /api request, reads too
     app.include_router(agreements.router, dependencies=authenticated)
     app.include_router(browse.router, dependencies=authenticated)

@@ -101,6 +101,17 @@ def _header_text(name: str, value: str) -> str:
     return text
 
 
+async def declared_query(request: Request) -> None:
+    """A query parameter the operation does not declare is refused, not ignored: a misspelt
+    filter would otherwise list everything. The OpenAPI document is the declaration."""
+    route = request.scope["route"]
+    operation = request.app.openapi()["paths"][route.path_format][request.method.lower()]
+    declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    for name in request.query_params:
+        if name not in declared:
+            raise invalid_input(f"query.{name}", "is not a parameter of this operation")
+
+
 def _actor_for(tokens: dict[str, str], given: str) -> str | None:
     """Compares every token in constant time, so timing does not leak a prefix."""
     found = None

@@ -15,7 +15,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 MAX_ITEMS = 200
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S")
+]
+"""Blank is empty once stripped: the pattern (some non-space) tells clients so."""
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 CountryCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
