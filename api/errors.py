@@ -187,9 +187,13 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
 
 
 def _is_json(request: Request) -> bool:
-    """No Content-Type is read as JSON too, as clients that send JSON often leave it out."""
+    """Whether the body, if there is one, is declared JSON (`application/json`, `...+json`)."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    return media_type in {"", "application/json"} or media_type.endswith("+json")
+    if not media_type:
+        return request.headers.get("content-length", "0") == "0" and (
+            "transfer-encoding" not in request.headers
+        )
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 async def _on_http_error(request: Request, error: Exception) -> JSONResponse:

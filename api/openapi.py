@@ -114,7 +114,7 @@ def _name(ref: str) -> str:
 def _own_copy(schemas: dict[str, Any], union: dict[str, Any], value: str, ref: str) -> str:
     """Point the union's choice `value` at a copy of its schema, `<Name>Event`."""
     copied = f"#/components/schemas/{_name(ref)}Event"
-    schemas.setdefault(_name(copied), copy.deepcopy(schemas[_name(ref)]))
+    schemas[_name(copied)] = {**copy.deepcopy(schemas[_name(ref)]), "title": _name(copied)}
     union["discriminator"]["mapping"][value] = copied
     union["oneOf"] = [{"$ref": copied} if c["$ref"] == ref else c for c in union["oneOf"]]
     return copied

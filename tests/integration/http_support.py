@@ -73,7 +73,10 @@ def exchange(
     headers: dict[str, str | bytes] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request on the connection: status, headers (lower-case names) and body."""
-    conn.putrequest(method, path)
+    names = {name.lower() for name in headers or {}}
+    conn.putrequest(
+        method, path, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names
+    )
     for name, value in (headers or {}).items():
         conn.putheader(name, value)
     if body is not None:
