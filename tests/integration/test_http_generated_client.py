@@ -28,9 +28,9 @@ def generated(tmp_path: Path, sqlite_url: str, clock: FixedClock) -> Iterator[tu
         spec = tmp_path / "openapi.json"
         spec.write_bytes(httpx.get(f"{base}/openapi.json").content)
         env = {**os.environ, "PATH": f"{GENERATOR.parent}{os.pathsep}{os.environ['PATH']}"}
+        command = [str(GENERATOR), "generate", "--path", str(spec), "--meta", "none"]
         done = subprocess.run(
-            [str(GENERATOR), "generate", "--path", str(spec), "--meta", "none"]
-            + ["--output-path", str(tmp_path / PACKAGE)],
+            [*command, "--output-path", str(tmp_path / PACKAGE)],
             cwd=tmp_path,
             env=env,
             capture_output=True,
