@@ -69,9 +69,7 @@ def test_a_generated_client_drafts_signs_and_reads_typed_history(
     assert agreement.status == models.Status.DRAFT
 
     record = importlib.import_module(f"{api.__name__}.record_event")
-    stale = record.sync_detailed(
-        agreement.id, client=client, body=models.Signed(), if_match='"7"'
-    )
+    stale = record.sync_detailed(agreement.id, client=client, body=models.Signed(), if_match='"7"')
     assert stale.status_code == 412
     assert isinstance(stale.parsed, models.ErrorResponse)
     signed = record.sync_detailed(
