@@ -147,30 +147,18 @@ def _is_uuid(value: object) -> bool:
     return True
 
 
-def test_stateful_open(open_server: tuple[str, str]) -> None:
-    base, _ = open_server
+@pytest.mark.parametrize(
+    ("schema", "server"),
+    [(OPEN, "open_server"), (WITH_TOKENS, "token_server")],
+    ids=["open", "tokens"],
+)
+def test_stateful_scenarios_follow_the_links(
+    schema: OpenApiSchema, server: str, request: pytest.FixtureRequest
+) -> None:
+    """Draft, then record (under If-Match with the ETag the draft gave) and read, by the links."""
+    base, _ = request.getfixturevalue(server)
 
-    class Workflow(OPEN.as_state_machine()):  # type: ignore[misc]
-        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"base_url": base}
-
-        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            case.validate_response(response, **NARROWED)
-
-    Workflow.run(
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=5,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
-
-
-def test_stateful_with_tokens(token_server: tuple[str, str]) -> None:
-    base, _ = token_server
-
-    class Workflow(WITH_TOKENS.as_state_machine()):  # type: ignore[misc]
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": base}
 

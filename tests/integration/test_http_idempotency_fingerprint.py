@@ -3,22 +3,11 @@ and sending it explicitly are the same request; a different value is a different
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from tracker.clock import FixedClock
-from tracker.settings import Settings
-
-
-@pytest.fixture
-def client(database_url: str, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, scheduler=False), clock=clock)
-    with TestClient(app) as client:
-        yield client
 
 
 def _post(client: TestClient, path: str, body: dict[str, Any], key: str) -> Any:

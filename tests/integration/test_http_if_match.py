@@ -4,25 +4,13 @@ carries the current ETag. The document declares ETag as a response header."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from tests.integration.openapi_support import document
-from tracker.clock import FixedClock
-from tracker.settings import Settings
 
 NOTE = {"type": "note_added", "text": "n"}
 MISSING = "3f1d1a52-5b0e-4f7e-9f43-0d8c2b1f6a11"
-
-
-@pytest.fixture
-def client(database_url: str, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, scheduler=False), clock=clock)
-    with TestClient(app) as client:
-        yield client
 
 
 def _events_of_version_2(client: TestClient) -> str:

@@ -3,16 +3,11 @@ each valid for the same discriminated union the requests use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from tests.integration.openapi_support import component, conforms, document
-from tracker.clock import FixedClock
-from tracker.settings import Settings
 
 DOC = document()
 EVENTS = [
@@ -21,13 +16,6 @@ EVENTS = [
     {"type": "follow_up_scheduled", "due_on": "2024-09-01", "description": "Report"},
     {"type": "retracted", "version": 4, "reason": "wrong note"},
 ]
-
-
-@pytest.fixture
-def client(database_url: str, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, scheduler=False), clock=clock)
-    with TestClient(app) as client:
-        yield client
 
 
 def _recorded(client: TestClient) -> str:
