@@ -147,18 +147,23 @@ def _is_uuid(value: object) -> bool:
     return True
 
 
+SCOPES = {"agreements": "^/api/agreements", "others": "^/(?!api/agreements)"}
+"""Scenarios per part of the API. Schemathesis starts scenarios only at operations it deems
+sure to succeed; it wrongly reads `parent_id` as naming a resource nothing creates, which
+bars the draft from starting any while the reminders are in the same document."""
+
+
+@pytest.mark.parametrize("scope", SCOPES)
 @pytest.mark.parametrize(
-    ("schema", "server"),
-    [(OPEN, "open_server"), (WITH_TOKENS, "token_server")],
-    ids=["open", "tokens"],
+    ("schema", "server"), [(OPEN, "open_server"), (WITH_TOKENS, "token_server")]
 )
 def test_stateful_scenarios_follow_the_links(
-    schema: OpenApiSchema, server: str, request: pytest.FixtureRequest
+    schema: OpenApiSchema, server: str, scope: str, request: pytest.FixtureRequest
 ) -> None:
     """Draft, then record (under If-Match with the ETag the draft gave) and read, by the links."""
     base, _ = request.getfixturevalue(server)
 
-    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+    class Workflow(schema.include(path_regex=SCOPES[scope]).as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": base}
 
