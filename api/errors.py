@@ -153,7 +153,7 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(api_error.status, api_error.code, api_error.message, api_error.details)
 
 
-def malformed_json(reason: str) -> JSONResponse:
+def _malformed_json(reason: str) -> JSONResponse:
     return error_response(400, "malformed_json", f"the request body is not valid JSON: {reason}")
 
 
@@ -180,7 +180,7 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
         )
     malformed = [e for e in errors if e["type"] == "json_invalid"]
     if malformed:
-        return malformed_json(malformed[0].get("ctx", {}).get("error", "invalid JSON"))
+        return _malformed_json(malformed[0].get("ctx", {}).get("error", "invalid JSON"))
     details = _validation_details(errors)
     fields = ", ".join(sorted({d["field"] for d in details}))
     return error_response(422, "invalid_input", f"invalid input: {fields}", details)
@@ -200,7 +200,7 @@ async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     reason = _unreadable(error.__cause__) if error.status_code == 400 else None
     if reason is not None:
-        return malformed_json(reason)
+        return _malformed_json(reason)
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
     headers = dict(error.headers or {})
     if error.status_code == 405:
