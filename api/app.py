@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
-from api import agreements, browse, errors, health, reminders
-from api.deps import get_actor
+from api import agreements, browse, errors, health, openapi, reminders, schemas
+from api.deps import declared_query, get_actor
+from api.http import HeadAsGet, OnePathForm, PlainQuery
 from api.limits import BodyLimit
 from projections.runner import ProjectionRunner
 from projections.service import ReadModels
@@ -28,6 +30,9 @@ state of an agreement is the fold of its events, at any date, version or
 moment of knowledge. Errors share one shape:
 `{"error": {"code", "message", "details": [...]}}`.
 """
+
+GZIP_MIN_BYTES = 1000
+"""Smaller answers are sent as they are: compressing them saves less than it costs."""
 
 
 def create_app(
@@ -59,18 +64,28 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(declared_query)],
     )
     app.state.settings = settings
     app.state.clock = clock
     app.state.tracker = tracker
     app.state.read_models = read_models
     errors.install(app)
+    openapi.install(app, settings)
     authenticated = [Depends(get_actor)]  # every /api request, reads too
     app.include_router(agreements.router, dependencies=authenticated)
     app.include_router(browse.router, dependencies=authenticated)
     app.include_router(reminders.router, dependencies=authenticated)
+    app.include_router(schemas.router)
     app.include_router(health.router)
+    # Outermost last: HEAD and the path form are settled before anything else sees the request.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PlainQuery)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    app.add_middleware(OnePathForm)
+    app.add_middleware(HeadAsGet)
     return app
 
 

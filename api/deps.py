@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import ApiError
+from api.errors import ApiError, invalid_input
+from api.http import has_control_characters
 from tracker.application import Tracker
 from tracker.clock import Clock
 from tracker.settings import Settings
@@ -79,15 +80,36 @@ async def get_actor(
                 [{"field": "header.Authorization"}],
             )
         return actor
-    name = (x_actor or "").strip()
+    name = _header_text("X-Actor", x_actor or "").strip()
     if len(name) > MAX_ACTOR_LENGTH:
-        raise ApiError(
-            422,
-            "invalid_input",
-            f"header.X-Actor: at most {MAX_ACTOR_LENGTH} characters",
-            [{"field": "header.X-Actor", "message": f"at most {MAX_ACTOR_LENGTH} characters"}],
-        )
+        raise invalid_input("header.X-Actor", f"at most {MAX_ACTOR_LENGTH} characters")
     return name or ANONYMOUS
+
+
+def _header_text(name: str, value: str) -> str:
+    """A header's text as the client wrote it.
+
+    HTTP carries header values as bytes, which the server hands over as
+    latin-1; clients send names like "José Müller" as UTF-8.
+    """
+    try:
+        text = value.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_input(f"header.{name}", "must be UTF-8 text") from None
+    if has_control_characters(text):
+        raise invalid_input(f"header.{name}", "must not contain control characters")
+    return text
+
+
+async def declared_query(request: Request) -> None:
+    """A query parameter the operation does not declare is refused, not ignored: a misspelt
+    filter would otherwise list everything. The OpenAPI document is the declaration."""
+    route = request.scope["route"]
+    operation = request.app.openapi()["paths"][route.path_format][request.method.lower()]
+    declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    for name in request.query_params:
+        if name not in declared:
+            raise invalid_input(f"query.{name}", "is not a parameter of this operation")
 
 
 def _actor_for(tokens: dict[str, str], given: str) -> str | None:

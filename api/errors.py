@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from events.catalog import EVENT_TYPES
 from tracker.errors import (
@@ -30,6 +30,8 @@ from tracker.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class ErrorBody(BaseModel):
@@ -72,6 +74,19 @@ def error_response(
 ) -> JSONResponse:
     content = {"error": {"code": code, "message": message, "details": list(details)}}
     return JSONResponse(content, status_code=status, headers=headers)
+
+
+def invalid_input(field: str, message: str) -> ApiError:
+    """A 422 for one bad header or parameter, named as the validation errors name fields."""
+    return ApiError(
+        422, "invalid_input", f"{field}: {message}", [{"field": field, "message": message}]
+    )
+
+
+def invalid_input_response(field: str, message: str) -> JSONResponse:
+    """The same answer, for middleware that runs before the exception handlers."""
+    error = invalid_input(field, message)
+    return error_response(error.status, error.code, error.message, error.details)
 
 
 def from_domain(error: DomainError, location: str = "body") -> ApiError:
@@ -138,22 +153,54 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(api_error.status, api_error.code, api_error.message, api_error.details)
 
 
-async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
+def _malformed_json(reason: str) -> JSONResponse:
+    return error_response(400, "malformed_json", f"the request body is not valid JSON: {reason}")
+
+
+def _unreadable(cause: BaseException | None) -> str | None:
+    """Why a body that the JSON parser gave up on is refused; None for other failures."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "it is not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "it nests too deeply"
+    if isinstance(cause, ValueError):
+        return "a number has too many digits"
+    return None
+
+
+async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = error.errors()
+    if any(e["loc"][:1] == ("body",) for e in errors) and not _is_json(request):
+        return error_response(
+            415,
+            "unsupported_media_type",
+            "send the request body as JSON, with 'Content-Type: application/json'",
+            [{"field": "header.Content-Type"}],
+        )
     malformed = [e for e in errors if e["type"] == "json_invalid"]
     if malformed:
-        reason = malformed[0].get("ctx", {}).get("error", "invalid JSON")
-        return error_response(
-            400, "malformed_json", f"the request body is not valid JSON: {reason}", []
-        )
+        return _malformed_json(malformed[0].get("ctx", {}).get("error", "invalid JSON"))
     details = _validation_details(errors)
     fields = ", ".join(sorted({d["field"] for d in details}))
     return error_response(422, "invalid_input", f"invalid input: {fields}", details)
 
 
+def _is_json(request: Request) -> bool:
+    """Whether the body, if there is one, is declared JSON (`application/json`, `...+json`)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not media_type:
+        return request.headers.get("content-length", "0") == "0" and (
+            "transfer-encoding" not in request.headers
+        )
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    reason = _unreadable(error.__cause__) if error.status_code == 400 else None
+    if reason is not None:
+        return _malformed_json(reason)
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
     headers = dict(error.headers or {})
     if error.status_code == 405:
@@ -162,11 +209,18 @@ async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def _methods_for(request: Request) -> list[str]:
-    """Every method some route serves at this path (routers may split one path in two)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-            methods |= route.methods or set()
+    """Every method some route serves at this path, asked of the router itself, so routes
+    of included routers count; HEAD wherever GET (see `api.http.HeadAsGet`)."""
+    methods = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
     return sorted(methods)
 
 

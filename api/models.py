@@ -1,23 +1,29 @@
 """Request and response bodies that are the API's own (the rest come from the catalog).
 
-The draft request is derived from `events.drafting.Drafted` field by field, so
+The draft request is derived from `events.drafting.Drafted` field by field, and
+events in responses are the catalog's classes in one union chosen by `type`, so
 the OpenAPI document follows the catalog and cannot drift from it.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from events.base import EventBody
+from events.catalog import EVENT_TYPES
 from events.drafting import Drafted
 from tracker.state import AgreementState
 
 if TYPE_CHECKING:
     DraftAgreement = Drafted
+    AnyEvent = EventBody
 else:
+    AnyEvent = Annotated[Union[tuple(EVENT_TYPES.values())], Field(discriminator="type")]  # noqa: UP007
+    """Any stored event, recorded by a client or by the tracker, chosen by `type`."""
     DraftAgreement = create_model(
         "DraftAgreement",
         __config__=ConfigDict(extra="forbid", frozen=True),
@@ -42,7 +48,7 @@ class HistoryEvent(BaseModel):
     recorded_at: datetime
     recorded_by: str
     source: str | None
-    data: dict[str, Any]
+    data: AnyEvent = Field(description="The event as recorded, with its `type` and defaults.")
     retracted: bool
 
 
@@ -63,6 +69,7 @@ class FeedItem(BaseModel):
     type: str
     occurred_on: date
     recorded_at: datetime
+    data: AnyEvent = Field(description="The event as recorded, with its `type` and defaults.")
 
 
 class Feed(BaseModel):

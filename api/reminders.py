@@ -17,11 +17,14 @@ from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 
+from api.conditions import CONDITIONAL_READ, IfNoneMatch, content_tag, not_modified
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError
 from events.base import Day
 from events.reminders import ReminderAcknowledged, ReminderRule
-from projections.reminders import ReminderQuery, calendar_rows, list_reminders
+from projections.dates import DatesProjection
+from projections.reminders import ReminderQuery, calendar_rows
+from projections.reminders import list_reminders as reminder_rows
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
@@ -36,6 +39,14 @@ CATCH_UP_SECONDS = 2.0
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 TrackerDep = Annotated[Tracker, Depends(get_tracker)]
 ReminderId = Annotated[UUID, Path(description="The reminder's id (a UUID).")]
+
+_BY_ID = {"reminder_id": "$response.body#/id"}
+_GET = {"operationId": "getReminder", "parameters": _BY_ID, "description": "The reminder."}
+_ACKNOWLEDGE = {
+    "operationId": "acknowledgeReminder",
+    "parameters": _BY_ID,
+    "description": "Acknowledge it.",
+}
 
 
 class ReminderItem(BaseModel):
@@ -74,7 +85,7 @@ class ReminderDetail(ReminderItem):
 
 
 @router.get("/reminders", response_model=ReminderList, summary="Issued reminders")
-def reminders(
+def list_reminders(
     tracker: TrackerDep,
     read_models: ReadModelsDep,
     status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
@@ -86,12 +97,17 @@ def reminders(
     """By due date, then issue time."""
     read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
     query = ReminderQuery(status, due_before, agreement_id, rule, limit)
-    items = list_reminders(read_models.db, query)
+    items = reminder_rows(read_models.db, query)
     return ReminderList.model_validate({"items": items})
 
 
-@router.get("/reminders/{reminder_id}", response_model=ReminderDetail, summary="One reminder")
-def reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
+@router.get(
+    "/reminders/{reminder_id}",
+    response_model=ReminderDetail,
+    responses={200: {"links": {"acknowledgeReminder": _ACKNOWLEDGE}}},
+    summary="One reminder",
+)
+def get_reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
     """With who acknowledged it and every webhook delivery attempt, failed ones included."""
     return detail(_load(tracker, reminder_id))
 
@@ -99,9 +115,10 @@ def reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
 @router.post(
     "/reminders/{reminder_id}/acknowledge",
     response_model=ReminderDetail,
+    responses={200: {"links": {"getReminder": _GET}}},
     summary="Acknowledge a reminder",
 )
-def acknowledge(
+def acknowledge_reminder(
     reminder_id: ReminderId,
     tracker: TrackerDep,
     actor: Annotated[str, Depends(get_actor)],
@@ -122,20 +139,32 @@ def acknowledge(
     "/calendar.ics",
     response_class=Response,
     summary="Calendar feed (RFC 5545) of anniversaries, expiries, notice deadlines, follow-ups",
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={
+        **CONDITIONAL_READ,
+        200: {**CONDITIONAL_READ[200], "content": {"text/calendar": {}}},
+    },
 )
-def calendar(
+def get_calendar(
     tracker: TrackerDep,
     read_models: ReadModelsDep,
     clock: Annotated[Clock, Depends(get_clock)],
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
-    """Subscribe to this URL in a calendar app; events keep their UID when dates move."""
+    """Subscribe to this URL in a calendar app; events keep their UID when dates move.
+
+    The ETag is weak: two feeds at one position of the dates view differ only
+    by the moment they were produced (DTSTAMP).
+    """
     read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
+    tag = "W/" + content_tag(read_models.positions()[DatesProjection.name])
+    unchanged = not_modified(if_none_match, tag)
+    if unchanged is not None:
+        return unchanged
     body = build_calendar(calendar_rows(read_models.db), clock.now())
     return Response(
         content=body,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'inline; filename="agreements.ics"'},
+        headers={"Content-Disposition": 'inline; filename="agreements.ics"', "ETag": tag},
     )
 
 

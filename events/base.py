@@ -99,10 +99,10 @@ def _web_address(value: str, info: ValidationInfo) -> str:
 
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S"),
     AfterValidator(_one_line),
 ]
-"""A name, title or reference: one line."""
+"""A name, title or reference: one line (blank is empty once stripped: the pattern says so)."""
 
 Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_long_text)]
 """Free text of several lines (tab and newline allowed)."""

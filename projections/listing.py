@@ -3,9 +3,12 @@
 Every sort is a total order: its key, then the log position of the draft
 (`seq`) in the same direction. A missing value (no reference, not signed, no
 expiry date) sorts after every present one: last ascending, first descending.
-The cursor is the last row's key and `seq`, wrapped so clients treat it as
-opaque: a page never shifts when agreements are added, and each page starts
-where the last ended, however deep.
+The cursor is the last row's `seq`, wrapped so clients treat it as opaque;
+the next page starts after that row's current key in the query's order: a
+page never shifts when agreements are added, and each page starts where the
+last ended, however deep. Every string of the cursor's pattern is a position:
+one that names no agreement is past the end (an empty page) in a sort by key,
+and its own key in the sort by recording.
 
 PostgreSQL plans each list itself, from its statistics. On SQLite the plan is
 chosen here: each filter that has an index says how many agreements it keeps
@@ -43,6 +46,8 @@ from tracker.errors import InvalidField
 from tracker.state import Status
 
 MAX_LIMIT = 200
+CURSOR_PATTERN = r"^[A-Za-f][A-Za-z0-9_-]{10}$"
+"""Eleven base64url characters: 64 bits whose first is 0, a position below 2**63."""
 SORTS = {
     "recorded": "seq",  # walked along `view_agreements_seq`: narrower than the table
     "reference": "reference_key",
@@ -100,7 +105,11 @@ class AgreementQuery(BaseModel):
     parent_id: UUID | None = None
     sort: Sort = "-recorded"
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=100)
+    cursor: str | None = Field(
+        default=None,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page, with the same filters and sort.",
+    )
 
 
 @dataclass(frozen=True)
@@ -140,23 +149,15 @@ class Order:
         marks = ", ".join("?" * len(keys))
         return Condition(f"({self.select()}) {'<' if self.descending else '>'} ({marks})", keys)
 
-    def encode(self, seq: int) -> str:
-        """A cursor: this sort and the last row's `seq` (its key is read back from the row)."""
-        return base64.urlsafe_b64encode(f"{self.name}:{seq}".encode()).decode().rstrip("=")
 
-    def decode(self, cursor: str) -> int:
-        """The `seq` a cursor of this list holds; refused when it is not one."""
-        try:
-            padded = cursor + "=" * (-len(cursor) % 4)
-            text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
-        except ValueError:
-            text = ""
-        sort, _, seq = text.partition(":")
-        if sort.removeprefix("-") not in SORTS or not (seq.isascii() and seq.isdigit()):
-            raise InvalidField("cursor", "is not a cursor returned by this list")
-        if sort != self.name:
-            raise InvalidField("cursor", f"was returned for sort={sort}, not sort={self.name}")
-        return min(int(seq), 2**63 - 1)
+def encode_cursor(seq: int) -> str:
+    """A cursor: the last row's `seq` (its key in the query's sort is read back from the row)."""
+    return base64.urlsafe_b64encode(seq.to_bytes(8, "big")).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position of a cursor that matches `CURSOR_PATTERN` (the query model checks it)."""
+    return int.from_bytes(base64.urlsafe_b64decode(cursor + "="), "big")
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,11 @@ def list_agreements(db: ViewDB, query: AgreementQuery) -> AgreementPage:
     """One page of agreement states in the query's order."""
     order = Order.of(query.sort)
     filters = conditions(db, query)
-    after = _after(db, order, order.decode(query.cursor)) if query.cursor is not None else None
+    after = None
+    if query.cursor is not None:
+        after = _after(db, order, decode_cursor(query.cursor))
+        if after is None:
+            return AgreementPage(items=[], next_cursor=None)
     wanted = query.limit + 1
     if db.is_postgres:
         keys = _keys(db, order, "view_agreements a", [*filters, *_optional(after)], wanted)
@@ -299,15 +304,17 @@ def list_agreements(db: ViewDB, query: AgreementQuery) -> AgreementPage:
     states = _states(db, [key[-1] for key in page])
     return AgreementPage(
         items=[json.loads(states[key[-1]]) for key in page],
-        next_cursor=order.encode(page[-1][-1]) if len(keys) > query.limit else None,
+        next_cursor=encode_cursor(page[-1][-1]) if len(keys) > query.limit else None,
     )
 
 
-def _after(db: ViewDB, order: Order, seq: int) -> Condition:
-    """The rows after the cursor's row, by that row's current key."""
+def _after(db: ViewDB, order: Order, seq: int) -> Condition | None:
+    """The rows after the cursor's row, by that row's current key; None: past the end."""
+    if order.columns == ("seq",):
+        return order.after([seq])
     rows = db.fetch(f"SELECT {order.select()} FROM view_agreements a WHERE a.seq = ?", (seq,))
     if not rows:
-        raise InvalidField("cursor", "is not a cursor returned by this list")
+        return None
     return order.after([rows[0][column] for column in order.columns])
 
 

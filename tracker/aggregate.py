@@ -136,6 +136,11 @@ class Agreement(Aggregate):
         return fold(self.records)
 
 
+def recorded(event: Agreement.Created | Agreement.Recorded) -> Record:
+    """The record a stored agreement event holds, decoded as the aggregate decodes it."""
+    return _decode(event.originator_id, _fact(event.__dict__, event.originator_version))
+
+
 def _fact(fields: dict[str, Any], version: int) -> dict[str, Any]:
     names = ("type", "schema_version", "occurred_on", "recorded_at", "recorded_by", "source")
     return {"version": version, **{n: fields[n] for n in names}, "data": fields["data"]}

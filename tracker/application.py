@@ -300,12 +300,17 @@ class Tracker(Application[UUID]):
             raise self._conflict(aggregates) from None
 
     def _conflict(self, aggregates: list[Aggregate]) -> Exception:
-        """Say which part of a refused write another writer had already stored."""
+        """Say which part of a refused write another writer had already stored.
+
+        The receipt first: a twin request with the same Idempotency-Key also
+        claimed the same reference, and its answer is what a retry returns.
+        """
+        for aggregate in aggregates:
+            if isinstance(aggregate, Receipt) and aggregate.id in self.repository:
+                return WriteConflict("a request with this Idempotency-Key is being recorded")
         for aggregate in aggregates:
             if isinstance(aggregate, ReferenceIndex) and aggregate.id in self.repository:
                 return DuplicateReference(aggregate.reference, self._holder(aggregate.id))
-            if isinstance(aggregate, Receipt) and aggregate.id in self.repository:
-                return WriteConflict("a request with this Idempotency-Key is being recorded")
         return WriteConflict("another write to this agreement was saved first; reload and retry")
 
     def _holder(self, claim_id: UUID) -> UUID:

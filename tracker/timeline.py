@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from events.base import EventBody
@@ -22,6 +23,8 @@ from events.records import Retracted
 from tracker.errors import DomainError, InvalidField, NotYetDrafted, TimelineConflict
 from tracker.lifecycle import evolve, start
 from tracker.state import AgreementState, Record
+
+Command = TypeVar("Command", bound=EventBody)
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,13 @@ def _occurred_on(body: EventBody, moment: Moment) -> date:
     return body.occurred_on
 
 
-def _dated(body: EventBody, occurred_on: date) -> EventBody:
+def canonical(command: Command, today: date) -> Command:
+    """The command as it is stored when recorded `today`: every default the tracker fills in,
+    filled in. Two commands that differ only by leaving a default out are the same command."""
+    return _dated(command, command.occurred_on or today)
+
+
+def _dated(body: Command, occurred_on: date) -> Command:
     """The body as stored: `occurred_on` always explicit, also in a nested draft."""
     update: dict[str, object] = {"occurred_on": occurred_on}
     if isinstance(body, ComplementaryAgreementAdded):
