@@ -20,6 +20,7 @@ existed stays readable (and correctable) instead of becoming an error.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
@@ -30,10 +31,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 MAX_ITEMS = 200
 FIRST_DAY = date(1900, 1, 1)
@@ -70,6 +73,37 @@ def _refuse(found: re.Match[str] | None, allowed: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Published:
+    """The pattern the published JSON Schema gives a value: exactly what the validators here
+    accept, so a client or a fuzzer knows it, while a refusal still says why in words."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+_NO_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f"
+"""Lone surrogates are refused too, but a JSON Schema pattern cannot name them portably."""
+_STRIPPED = (
+    "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+"""What `strip_whitespace` strips: Unicode's White_Space (not Python's wider `isspace`)."""
+_KEPT = f"[^{_NO_CONTROLS}]*"
+LINE_PATTERN = rf"^[{_STRIPPED}]*{_KEPT}[^{_STRIPPED}{_NO_CONTROLS}]{_KEPT}[{_STRIPPED}]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+URL_PATTERN = (
+    rf"^[{_STRIPPED}]*[hH][tT][tT][pP][sS]?://[^\s/?#:@\[\]{_NO_CONTROLS}]+(:[0-9]*)?"
+    rf"([/?#][^\s{_NO_CONTROLS}]*)?[{_STRIPPED}]*$"
+)
+DAY_PATTERN = r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+
+
 def _one_line(value: str, info: ValidationInfo) -> str:
     if _incoming(info):
         _refuse(_REFUSED_IN_LINE.search(value), " or line breaks")
@@ -99,12 +133,18 @@ def _web_address(value: str, info: ValidationInfo) -> str:
 
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
     AfterValidator(_one_line),
+    Published(LINE_PATTERN),
 ]
-"""A name, title or reference: one line (blank is empty once stripped: the pattern says so)."""
+"""A name, title or reference: one line, not blank."""
 
-Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_long_text)]
+Text = Annotated[
+    str,
+    StringConstraints(max_length=20_000),
+    AfterValidator(_long_text),
+    Published(TEXT_PATTERN),
+]
 """Free text of several lines (tab and newline allowed)."""
 
 Url = Annotated[
@@ -112,6 +152,7 @@ Url = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
     AfterValidator(_one_line),
     AfterValidator(_web_address),
+    Published(URL_PATTERN),
 ]
 """Where a document can be read: an http:// or https:// address."""
 
@@ -145,7 +186,9 @@ def _recordable_day(value: date, info: ValidationInfo) -> date:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_recordable_day)]
+Day = Annotated[
+    date, BeforeValidator(_iso_day), AfterValidator(_recordable_day), Published(DAY_PATTERN)
+]
 """A calendar date, written YYYY-MM-DD, from 1900-01-01 to 2199-12-31; 2020-02-30 is refused."""
 
 
