@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.conditions import CONDITIONAL_READ, IfNoneMatch, content_tag, not_modified, representation
 from api.deps import get_read_models, get_tracker
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, from_domain
 from api.models import AgreementList, Feed
 from events.base import EventBody
 from projections.agreements import AgreementsProjection
@@ -21,6 +21,7 @@ from projections.base import AGREEMENT_TOPICS
 from projections.service import AgreementQuery, ReadModels
 from tracker.aggregate import Agreement, recorded
 from tracker.application import Tracker
+from tracker.errors import InvalidField
 
 router = APIRouter(prefix="/api", tags=["browse"], responses=ERROR_RESPONSES)
 
@@ -52,7 +53,10 @@ def list_agreements(
     unchanged = not_modified(if_none_match, tag)
     if unchanged is not None:
         return unchanged
-    page = read_models.list_agreements(query)
+    try:
+        page = read_models.list_agreements(query)
+    except InvalidField as error:
+        raise from_domain(error, location="query") from None
     body = AgreementList.model_validate({"items": page.items, "next_cursor": page.next_cursor})
     return representation(body, tag)
 

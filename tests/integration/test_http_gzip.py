@@ -33,5 +33,5 @@ def test_large_answers_are_gzipped_when_accepted(database_url: str, clock: Fixed
             conn, "GET", "/healthz", headers={"Accept-Encoding": "gzip"}
         )
         assert "content-encoding" not in headers
-        assert json.loads(small) == {"status": "ok"}
+        assert json.loads(small)["status"] == "ok"
         conn.close()
