@@ -10,7 +10,7 @@ from events.reminders import ReminderRule
 from tracker.clock import Clock, FixedDayClock, SystemClock, parse_day
 from tracker.reminders.rules import ReminderPolicy
 from tracker.store import Database, UnsupportedDatabaseURL
-from tracker.webhooks import WebhookPolicy
+from tracker.webhooks import WebhookPolicy, secret_key
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tracker.sqlite"
 
@@ -100,16 +100,51 @@ def _reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
     )
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86_400:
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
+def _webhook_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """`TRACKER_WEBHOOK_SECRETS` (comma-separated, newest first), then `TRACKER_WEBHOOK_SECRET`."""
+    found: list[str] = []
+    for name in ("TRACKER_WEBHOOK_SECRETS", "TRACKER_WEBHOOK_SECRET"):
+        raw = env.get(name, "")
+        parts = raw.split(",") if name.endswith("S") else [raw]
+        for secret in filter(None, (part.strip() for part in parts)):
+            try:
+                secret_key(secret)
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+            if secret not in found:
+                found.append(secret)
+    return tuple(found)
+
+
 def _webhook_policy(env: Mapping[str, str]) -> WebhookPolicy:
     urls = tuple(u.strip() for u in env.get("TRACKER_WEBHOOK_URLS", "").split(",") if u.strip())
-    secret = env.get("TRACKER_WEBHOOK_SECRET", "")
-    if urls and not secret:
-        raise SettingsError("TRACKER_WEBHOOK_SECRET is needed to sign TRACKER_WEBHOOK_URLS posts")
+    secrets = _webhook_secrets(env)
+    if urls and not secrets:
+        raise SettingsError(
+            "TRACKER_WEBHOOK_SECRETS (or TRACKER_WEBHOOK_SECRET) is needed to sign"
+            " TRACKER_WEBHOOK_URLS posts"
+        )
     return WebhookPolicy(
         urls=urls,
-        secret=secret,
+        secrets=secrets,
         max_attempts=_int(env, "TRACKER_WEBHOOK_MAX_ATTEMPTS", WebhookPolicy.max_attempts),
         backoff_seconds=_int(env, "TRACKER_WEBHOOK_BACKOFF_SECONDS", WebhookPolicy.backoff_seconds),
+        timeout_seconds=_seconds(
+            env, "TRACKER_WEBHOOK_TIMEOUT_SECONDS", WebhookPolicy.timeout_seconds
+        ),
     )
 
 
