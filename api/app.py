@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from api import agreements, browse, errors, health, reminders
+from api import agreements, browse, calendar, errors, health, reminders
 from api.deps import get_actor
 from api.limits import BodyLimit
 from projections.runner import ProjectionRunner
@@ -69,6 +69,7 @@ def create_app(
     app.include_router(agreements.router, dependencies=authenticated)
     app.include_router(browse.router, dependencies=authenticated)
     app.include_router(reminders.router, dependencies=authenticated)
+    app.include_router(calendar.router, dependencies=authenticated)
     app.include_router(health.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

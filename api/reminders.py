@@ -1,4 +1,4 @@
-"""Reminders over HTTP: the feed, one reminder with its deliveries, acknowledging, the calendar.
+"""Reminders over HTTP: the feed, one reminder with its deliveries, acknowledging.
 
 The list is answered from the reminders read model (after waiting briefly for
 it to hold every event written so far). One reminder is read from the store,
@@ -14,19 +14,18 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError
 from events.base import Day
 from events.reminders import ReminderAcknowledged, ReminderRule
-from projections.reminders import ReminderQuery, calendar_rows, list_reminders
+from projections.reminders import ReminderQuery, list_reminders
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
 from tracker.reminders.aggregate import Reminder
-from tracker.reminders.calendar import build_calendar
 
 router = APIRouter(prefix="/api", tags=["reminders"], responses=ERROR_RESPONSES)
 
@@ -116,27 +115,6 @@ def acknowledge(
         except IntegrityError:
             found = _load(tracker, reminder_id)
     return detail(found)
-
-
-@router.get(
-    "/calendar.ics",
-    response_class=Response,
-    summary="Calendar feed (RFC 5545) of anniversaries, expiries, notice deadlines, follow-ups",
-    responses={200: {"content": {"text/calendar": {}}}},
-)
-def calendar(
-    tracker: TrackerDep,
-    read_models: ReadModelsDep,
-    clock: Annotated[Clock, Depends(get_clock)],
-) -> Response:
-    """Subscribe to this URL in a calendar app; events keep their UID when dates move."""
-    read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
-    body = build_calendar(calendar_rows(read_models.db), clock.now())
-    return Response(
-        content=body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'inline; filename="agreements.ics"'},
-    )
 
 
 def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:

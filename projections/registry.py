@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.agreements import AgreementsProjection
 from projections.base import Projection
+from projections.changes import ChangesProjection
 from projections.dates import DatesProjection
 from projections.reminders import RemindersProjection
 from projections.timeline import TimelineProjection
@@ -13,4 +14,5 @@ PROJECTIONS: list[Projection] = [
     TimelineProjection(),
     DatesProjection(),
     RemindersProjection(),
+    ChangesProjection(),
 ]

@@ -1,0 +1,67 @@
+"""`changes`: when each agreement last changed, for feeds that say so (the calendar).
+
+One row per agreement: the moment its latest event was recorded. A feed
+derived from agreements is unchanged as long as none of them changed, so
+the latest of these moments is its `Last-Modified` and the `DTSTAMP` of its
+events: stable between polls, moving only with the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+from uuid import UUID
+
+from projections.base import AGREEMENT_TOPICS, Batch, Projection
+from projections.db import Tx, ViewDB
+
+CHUNK = 500
+"""Ids per `IN (...)` list: well under both drivers' parameter limits."""
+
+
+def _moment(at: datetime) -> str:
+    """UTC in one fixed format, so the text sorts in time order."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class ChangesProjection(Projection):
+    name = "changes"
+    tables = ("view_agreement_changes",)
+    topics = AGREEMENT_TOPICS
+
+    def ddl(self, is_postgres: bool) -> list[str]:
+        return [
+            """CREATE TABLE IF NOT EXISTS view_agreement_changes (
+                agreement_id TEXT PRIMARY KEY,
+                changed_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS view_agreement_changes_at"
+            " ON view_agreement_changes (changed_at)",
+        ]
+
+    def process(self, tx: Tx, batch: Batch) -> None:
+        tx.executemany(
+            "INSERT INTO view_agreement_changes (agreement_id, changed_at) VALUES (?, ?)"
+            " ON CONFLICT (agreement_id) DO UPDATE SET changed_at = excluded.changed_at",
+            [(str(i), _moment(state.updated_at)) for i, state in batch.agreements().items()],
+        )
+
+
+def last_change(db: ViewDB, agreements: Collection[UUID] | None = None) -> datetime | None:
+    """The latest change of these agreements (None: of every agreement); None if none exists."""
+    if agreements is None:
+        rows = db.fetch("SELECT MAX(changed_at) AS at FROM view_agreement_changes")
+        found = [rows[0]["at"]] if rows and rows[0]["at"] else []
+    else:
+        wanted = [str(i) for i in agreements]
+        found = []
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = db.fetch(
+                "SELECT MAX(changed_at) AS at FROM view_agreement_changes"
+                f" WHERE agreement_id IN ({marks})",
+                chunk,
+            )
+            found += [row["at"] for row in rows if row["at"]]
+    return datetime.fromisoformat(max(found)) if found else None
