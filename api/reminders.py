@@ -8,6 +8,7 @@ twice is not an error: the first acknowledgement is kept and returned (200).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -20,11 +21,12 @@ from pydantic import BaseModel
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError
 from events.base import Day
-from events.reminders import ReminderAcknowledged, ReminderRule
+from events.reminders import DeliveryAttempted, ReminderAcknowledged, ReminderRule
 from projections.reminders import ReminderQuery, list_reminders
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
+from tracker.delivery.digests import digest_attempts
 from tracker.reminders.aggregate import Reminder
 
 router = APIRouter(prefix="/api", tags=["reminders"], responses=ERROR_RESPONSES)
@@ -56,12 +58,17 @@ class ReminderList(BaseModel):
 
 
 class DeliveryAttemptView(BaseModel):
+    """A webhook post, or (with a `mailto:` URL) the sending of a digest that listed it."""
+
     url: str
     attempt: int
     ok: bool
     status: int | None
     error: str | None
     at: datetime
+    response: str | None = None
+    response_bytes: int | None = None
+    retry_after: datetime | None = None
 
 
 class ReminderDetail(ReminderItem):
@@ -90,9 +97,14 @@ def reminders(
 
 
 @router.get("/reminders/{reminder_id}", response_model=ReminderDetail, summary="One reminder")
-def reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
-    """With who acknowledged it and every webhook delivery attempt, failed ones included."""
-    return detail(_load(tracker, reminder_id))
+def reminder(
+    reminder_id: ReminderId, tracker: TrackerDep, read_models: ReadModelsDep
+) -> ReminderDetail:
+    """With who acknowledged it and every delivery attempt (webhooks, digests), failed ones too."""
+    read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
+    return detail(
+        _load(tracker, reminder_id), digest_attempts(tracker, read_models.db, reminder_id)
+    )
 
 
 @router.post(
@@ -103,6 +115,7 @@ def reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
 def acknowledge(
     reminder_id: ReminderId,
     tracker: TrackerDep,
+    read_models: ReadModelsDep,
     actor: Annotated[str, Depends(get_actor)],
     clock: Annotated[Clock, Depends(get_clock)],
 ) -> ReminderDetail:
@@ -114,7 +127,7 @@ def acknowledge(
             tracker.save(found)
         except IntegrityError:
             found = _load(tracker, reminder_id)
-    return detail(found)
+    return detail(found, digest_attempts(tracker, read_models.db, reminder_id))
 
 
 def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:
@@ -132,7 +145,8 @@ def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:
     return found
 
 
-def detail(found: Reminder) -> ReminderDetail:
+def detail(found: Reminder, digests: Sequence[DeliveryAttempted] = ()) -> ReminderDetail:
+    """The reminder with its webhook attempts and `digests`' attempts, in time order."""
     issued = found.issued
     acknowledged = found.acknowledged
     return ReminderDetail(
@@ -150,6 +164,7 @@ def detail(found: Reminder) -> ReminderDetail:
         acknowledged_by=acknowledged.by if acknowledged else None,
         acknowledged_at=acknowledged.at if acknowledged else None,
         delivery_attempts=[
-            DeliveryAttemptView(**a.model_dump(exclude={"type"})) for a in found.attempts
+            DeliveryAttemptView(**a.model_dump(exclude={"type"}))
+            for a in sorted([*found.attempts, *digests], key=lambda a: a.at)
         ],
     )

@@ -1,6 +1,7 @@
 """`changes`: when each agreement last changed, for feeds that say so (the calendar).
 
-One row per agreement: the moment its latest event was recorded. A feed
+One row per agreement: the moment its latest event was recorded (read from
+the event itself, so an event the other views cannot fold still counts). A feed
 derived from agreements is unchanged as long as none of them changed, so
 the latest of these moments is its `Last-Modified` and the `DTSTAMP` of its
 events: stable between polls, moving only with the data.
@@ -40,10 +41,16 @@ class ChangesProjection(Projection):
         ]
 
     def process(self, tx: Tx, batch: Batch) -> None:
+        """The moment of each agreement's last event in the batch; no state is folded."""
+        latest = {
+            str(e.event.originator_id): _moment(e.event.recorded_at)
+            for e in batch.events
+            if e.topic in AGREEMENT_TOPICS
+        }
         tx.executemany(
             "INSERT INTO view_agreement_changes (agreement_id, changed_at) VALUES (?, ?)"
             " ON CONFLICT (agreement_id) DO UPDATE SET changed_at = excluded.changed_at",
-            [(str(i), _moment(state.updated_at)) for i, state in batch.agreements().items()],
+            list(latest.items()),
         )
 
 

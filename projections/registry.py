@@ -6,6 +6,7 @@ from projections.agreements import AgreementsProjection
 from projections.base import Projection
 from projections.changes import ChangesProjection
 from projections.dates import DatesProjection
+from projections.digests import DigestsProjection
 from projections.reminders import RemindersProjection
 from projections.timeline import TimelineProjection
 
@@ -15,4 +16,5 @@ PROJECTIONS: list[Projection] = [
     DatesProjection(),
     RemindersProjection(),
     ChangesProjection(),
+    DigestsProjection(),
 ]

@@ -15,15 +15,17 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from events import catalog
-from events.base import EventBody
+from events import catalog, digests
+from events.base import EventBody, StoredBody
+from events.digests import DigestPrepared
 from events.reminders import ReminderAcknowledged, ReminderEvent, ReminderIssued, load
 from tracker.aggregate import ReferenceIndex
+from tracker.delivery.schedule import digest_id
 from tracker.errors import DomainError
 from tracker.reminders.rules import reminder_id
 from tracker.state import Record
 from tracker.timeline import fold
-from tracker.transfer.lines import AgreementLine, ClaimLine, ReceiptLine, ReminderLine
+from tracker.transfer.lines import AgreementLine, ClaimLine, DigestLine, ReceiptLine, ReminderLine
 from tracker.transfer.reading import Numbered, Refused, Stream
 
 RANDOM, DERIVED = 4, 5
@@ -74,6 +76,20 @@ def reminder_issued(stream: Stream) -> ReminderIssued:
         message = f"a reminder is acknowledged once; line {acknowledgements[0].number} did"
         raise Refused(acknowledgements[1].number, "type", message)
     return issued
+
+
+def digest_prepared(stream: Stream) -> DigestPrepared:
+    """The digest's first event, once every event decodes and the id is its own."""
+    bodies = [_digest_body(numbered) for numbered in stream.lines]
+    prepared = bodies[0]
+    assert isinstance(prepared, DigestPrepared), "the sequence check puts it first"
+    derived = digest_id(prepared.email, prepared.frequency, prepared.period)
+    if derived != stream.id:
+        message = (
+            f"a digest's id is derived from its recipient and period: {derived}, not {stream.id}"
+        )
+        raise Refused(stream.first, "id", message)
+    return prepared
 
 
 def claim(stream: Stream) -> ClaimLine:
@@ -138,6 +154,17 @@ def _reminder_body(numbered: Numbered) -> ReminderEvent:
         line.type,
         line.schema_version,
         lambda: load(line.type, line.schema_version, line.data),
+    )
+
+
+def _digest_body(numbered: Numbered) -> StoredBody:
+    line = numbered.line
+    assert isinstance(line, DigestLine)
+    return _decoded(
+        numbered.number,
+        line.type,
+        line.schema_version,
+        lambda: digests.load(line.type, line.schema_version, line.data),
     )
 
 
