@@ -14,10 +14,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from projections.base import AGREEMENT_TOPICS, Batch, Projection
-from projections.db import Tx, ViewDB
-
-CHUNK = 500
-"""Ids per `IN (...)` list: well under both drivers' parameter limits."""
+from projections.db import Tx, ViewDB, fetch_for_ids
 
 
 def _moment(at: datetime) -> str:
@@ -56,19 +53,10 @@ class ChangesProjection(Projection):
 
 def last_change(db: ViewDB, agreements: Collection[UUID] | None = None) -> datetime | None:
     """The latest change of these agreements (None: of every agreement); None if none exists."""
+    query = "SELECT MAX(changed_at) AS at FROM view_agreement_changes"
     if agreements is None:
-        rows = db.fetch("SELECT MAX(changed_at) AS at FROM view_agreement_changes")
-        found = [rows[0]["at"]] if rows and rows[0]["at"] else []
+        rows = db.fetch(query)
     else:
-        wanted = [str(i) for i in agreements]
-        found = []
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            rows = db.fetch(
-                "SELECT MAX(changed_at) AS at FROM view_agreement_changes"
-                f" WHERE agreement_id IN ({marks})",
-                chunk,
-            )
-            found += [row["at"] for row in rows if row["at"]]
+        rows = fetch_for_ids(db, f"{query} WHERE agreement_id IN ({{ids}})", agreements)
+    found = [row["at"] for row in rows if row["at"]]
     return datetime.fromisoformat(max(found)) if found else None

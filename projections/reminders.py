@@ -24,7 +24,7 @@ from events.reminders import (
     load,
 )
 from projections.base import Projection
-from projections.db import Row, Tx, ViewDB
+from projections.db import Row, Tx, ViewDB, fetch_for_ids
 from tracker.reminders.aggregate import Reminder
 from tracker.reminders.rules import DateRow, Window
 
@@ -245,12 +245,8 @@ def calendar_rows(db: ViewDB, agreements: Collection[UUID] | None = None) -> lis
     if agreements is None:
         rows = db.fetch(query, list(REMINDED_RULES))
     else:
-        wanted = [str(i) for i in agreements]
-        rows = []
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            ids = ", ".join("?" * len(chunk))
-            rows += db.fetch(f"{query} AND d.agreement_id IN ({ids})", [*REMINDED_RULES, *chunk])
+        statement = f"{query} AND d.agreement_id IN ({{ids}})"
+        rows = fetch_for_ids(db, statement, agreements, REMINDED_RULES)
     found = [_date_row(row) for row in rows]
     return sorted(found, key=lambda r: (r.due_on, str(r.agreement_id), r.rule.value, r.subject))
 

@@ -11,7 +11,7 @@ be the one its content derives, as the store's uniqueness relies on it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -25,7 +25,14 @@ from tracker.errors import DomainError
 from tracker.reminders.rules import reminder_id
 from tracker.state import Record
 from tracker.timeline import fold
-from tracker.transfer.lines import AgreementLine, ClaimLine, DigestLine, ReceiptLine, ReminderLine
+from tracker.transfer.lines import (
+    AgreementLine,
+    ClaimLine,
+    DigestLine,
+    ReceiptLine,
+    ReminderLine,
+    StoredLine,
+)
 from tracker.transfer.reading import Numbered, Refused, Stream
 
 RANDOM, DERIVED = 4, 5
@@ -147,24 +154,24 @@ def _agreement_body(number: int, line: AgreementLine) -> EventBody:
 
 
 def _reminder_body(numbered: Numbered) -> ReminderEvent:
-    line = numbered.line
-    assert isinstance(line, ReminderLine)
-    return _decoded(
-        numbered.number,
-        line.type,
-        line.schema_version,
-        lambda: load(line.type, line.schema_version, line.data),
-    )
+    return _stored_body(numbered, ReminderLine, load)
 
 
 def _digest_body(numbered: Numbered) -> StoredBody:
+    return _stored_body(numbered, DigestLine, digests.load)
+
+
+def _stored_body(
+    numbered: Numbered, kind: type[StoredLine], decode: Callable[[str, int, dict[str, Any]], T]
+) -> T:
+    """The event of a reminder or digest line, decoded by its stream's `load`."""
     line = numbered.line
-    assert isinstance(line, DigestLine)
+    assert isinstance(line, kind)
     return _decoded(
         numbered.number,
         line.type,
         line.schema_version,
-        lambda: digests.load(line.type, line.schema_version, line.data),
+        lambda: decode(line.type, line.schema_version, line.data),
     )
 
 

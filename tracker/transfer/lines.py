@@ -72,7 +72,7 @@ class AgreementLine(_Line):
         return value.astimezone(UTC)
 
 
-class _StoredLine(_Line):
+class StoredLine(_Line):
     """An event of a stream that keeps its stored `type`, `schema_version` and `data`."""
 
     KIND: ClassVar[str]
@@ -90,7 +90,7 @@ class _StoredLine(_Line):
         return value
 
 
-class ReminderLine(_StoredLine):
+class ReminderLine(StoredLine):
     """A reminder event: issued, acknowledged, or one webhook delivery attempt."""
 
     KIND = "reminder"
@@ -98,7 +98,7 @@ class ReminderLine(_StoredLine):
     stream: Literal["reminder"]
 
 
-class DigestLine(_StoredLine):
+class DigestLine(StoredLine):
     """A digest event: prepared, an attempt claimed, or an attempt's outcome."""
 
     KIND = "digest"
