@@ -73,8 +73,9 @@ def secret_key(secret: str) -> bytes:
     """
     if not secret.startswith(SECRET_PREFIX):
         return secret.encode()
+    encoded = secret[len(SECRET_PREFIX) :]
     try:
-        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except binascii.Error:
         raise ValueError("a whsec_ secret is base64 after its prefix") from None
     if not key:

@@ -24,7 +24,7 @@ from tracker.clock import FixedClock
 from tracker.reminders.aggregate import Reminder
 from tracker.settings import Settings, SettingsError
 from tracker.sweep import SweepReport, sweep
-from tracker.webhooks import InvalidWebhook, WebhookPolicy, verify
+from tracker.webhooks import InvalidWebhook, WebhookPolicy, secret_key, verify
 
 __all__ = ["read_models", "receivers"]
 
@@ -228,3 +228,5 @@ def test_both_secret_variables_make_the_active_secrets_newest_first() -> None:
     assert settings.webhooks.secrets == (SECRET, OLD_SECRET)
     assert settings.webhooks.timeout_seconds == 2.5
     assert Settings.from_env({}).webhooks.timeout_seconds == 10
+    unpadded = Settings.from_env({"TRACKER_WEBHOOK_SECRETS": "whsec_YWJjZA"}).webhooks
+    assert secret_key(unpadded.secrets[0]) == b"abcd"

@@ -5,5 +5,6 @@
   `TRACKER_DIGEST_TO` until people are recorded in the tracker.
 - `compose`: the email in the recipient's language, text and HTML.
 - `smtp`: the mail server a `TRACKER_SMTP_URL` names, and sending to it.
-- `digests`: the `Digest` aggregate and `send_digests`, which the scheduler runs.
+- `aggregate`: the `Digest` record: prepared, each attempt claimed, each outcome.
+- `digests`: `send_digests`, which the scheduler runs after each sweep.
 """
