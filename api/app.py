@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from api import agreements, browse, errors, health, openapi, reminders, schemas
+from api import agreements, browse, calendar, errors, health, openapi, reminders, schemas
 from api.deps import declared_query, get_actor
 from api.http import HeadAsGet, OnePathForm, PlainQuery
 from api.limits import BodyLimit
@@ -78,6 +78,7 @@ def create_app(
     app.include_router(agreements.router, dependencies=authenticated)
     app.include_router(browse.router, dependencies=authenticated)
     app.include_router(reminders.router, dependencies=authenticated)
+    app.include_router(calendar.router, dependencies=authenticated)
     app.include_router(schemas.router)
     app.include_router(health.router)
     # Outermost last: HEAD and the path form are settled before anything else sees the request.

@@ -1,4 +1,4 @@
-"""Reminders over HTTP: the feed, one reminder with its deliveries, acknowledging, the calendar.
+"""Reminders over HTTP: the feed, one reminder with its deliveries, acknowledging.
 
 The list is answered from the reminders read model (after waiting briefly for
 it to hold every event written so far). One reminder is read from the store,
@@ -8,28 +8,27 @@ twice is not an error: the first acknowledgement is kept and returned (200).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
-from api.conditions import CONDITIONAL_READ, IfNoneMatch, content_tag, not_modified
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
 from api.errors import ERROR_RESPONSES, ApiError
 from events.base import Day
-from events.reminders import ReminderAcknowledged, ReminderRule
-from projections.dates import DatesProjection
-from projections.reminders import ReminderQuery, calendar_rows
+from events.reminders import DeliveryAttempted, ReminderAcknowledged, ReminderRule
+from projections.reminders import ReminderQuery
 from projections.reminders import list_reminders as reminder_rows
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
+from tracker.delivery.digests import digest_attempts
 from tracker.reminders.aggregate import Reminder
-from tracker.reminders.calendar import build_calendar
 
 router = APIRouter(prefix="/api", tags=["reminders"], responses=ERROR_RESPONSES)
 
@@ -68,12 +67,17 @@ class ReminderList(BaseModel):
 
 
 class DeliveryAttemptView(BaseModel):
+    """A webhook post, or (with a `mailto:` URL) the sending of a digest that listed it."""
+
     url: str
     attempt: int
     ok: bool
     status: int | None
     error: str | None
     at: datetime
+    response: str | None = None
+    response_bytes: int | None = None
+    retry_after: datetime | None = None
 
 
 class ReminderDetail(ReminderItem):
@@ -107,9 +111,14 @@ def list_reminders(
     responses={200: {"links": {"acknowledgeReminder": _ACKNOWLEDGE}}},
     summary="One reminder",
 )
-def get_reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
-    """With who acknowledged it and every webhook delivery attempt, failed ones included."""
-    return detail(_load(tracker, reminder_id))
+def get_reminder(
+    reminder_id: ReminderId, tracker: TrackerDep, read_models: ReadModelsDep
+) -> ReminderDetail:
+    """With who acknowledged it and every delivery attempt (webhooks, digests), failed ones too."""
+    read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
+    return detail(
+        _load(tracker, reminder_id), digest_attempts(tracker, read_models.db, reminder_id)
+    )
 
 
 @router.post(
@@ -121,6 +130,7 @@ def get_reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail
 def acknowledge_reminder(
     reminder_id: ReminderId,
     tracker: TrackerDep,
+    read_models: ReadModelsDep,
     actor: Annotated[str, Depends(get_actor)],
     clock: Annotated[Clock, Depends(get_clock)],
 ) -> ReminderDetail:
@@ -132,40 +142,7 @@ def acknowledge_reminder(
             tracker.save(found)
         except IntegrityError:
             found = _load(tracker, reminder_id)
-    return detail(found)
-
-
-@router.get(
-    "/calendar.ics",
-    response_class=Response,
-    summary="Calendar feed (RFC 5545) of anniversaries, expiries, notice deadlines, follow-ups",
-    responses={
-        **CONDITIONAL_READ,
-        200: {**CONDITIONAL_READ[200], "content": {"text/calendar": {}}},
-    },
-)
-def get_calendar(
-    tracker: TrackerDep,
-    read_models: ReadModelsDep,
-    clock: Annotated[Clock, Depends(get_clock)],
-    if_none_match: IfNoneMatch = None,
-) -> Response:
-    """Subscribe to this URL in a calendar app; events keep their UID when dates move.
-
-    The ETag is weak: two feeds at one position of the dates view differ only
-    by the moment they were produced (DTSTAMP).
-    """
-    read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
-    tag = "W/" + content_tag(read_models.positions()[DatesProjection.name])
-    unchanged = not_modified(if_none_match, tag)
-    if unchanged is not None:
-        return unchanged
-    body = build_calendar(calendar_rows(read_models.db), clock.now())
-    return Response(
-        content=body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'inline; filename="agreements.ics"', "ETag": tag},
-    )
+    return detail(found, digest_attempts(tracker, read_models.db, reminder_id))
 
 
 def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:
@@ -183,7 +160,8 @@ def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:
     return found
 
 
-def detail(found: Reminder) -> ReminderDetail:
+def detail(found: Reminder, digests: Sequence[DeliveryAttempted] = ()) -> ReminderDetail:
+    """The reminder with its webhook attempts and `digests`' attempts, in time order."""
     issued = found.issued
     acknowledged = found.acknowledged
     return ReminderDetail(
@@ -201,6 +179,7 @@ def detail(found: Reminder) -> ReminderDetail:
         acknowledged_by=acknowledged.by if acknowledged else None,
         acknowledged_at=acknowledged.at if acknowledged else None,
         delivery_attempts=[
-            DeliveryAttemptView(**a.model_dump(exclude={"type"})) for a in found.attempts
+            DeliveryAttemptView(**a.model_dump(exclude={"type"}))
+            for a in sorted([*found.attempts, *digests], key=lambda a: a.at)
         ],
     )

@@ -58,7 +58,13 @@ class ReminderAcknowledged(ReminderEvent):
 
 
 class DeliveryAttempted(ReminderEvent):
-    """One attempt to post the reminder to a webhook, successful or not."""
+    """One attempt to deliver a reminder (to a webhook) or a digest (by email), successful or not.
+
+    `url` is where it went (`mailto:` for an email). `response` is the start of
+    the receiver's answer and `response_bytes` how much of it was read (never
+    more than the tracker's limit); `retry_after` is when the receiver asked
+    to be tried again (its `Retry-After`), which the next attempt honours.
+    """
 
     type: Literal["delivery_attempted"] = "delivery_attempted"
     url: Text
@@ -67,6 +73,9 @@ class DeliveryAttempted(ReminderEvent):
     status: int | None = None
     error: Text | None = None
     at: datetime
+    response: Text | None = None
+    response_bytes: int | None = Field(default=None, ge=0)
+    retry_after: datetime | None = None
 
 
 REMINDER_EVENT_TYPES: dict[str, type[ReminderEvent]] = {

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +61,24 @@ def to_pyformat(statement: str) -> str:
         part if part.startswith("'") else part.replace("%", "%%").replace("?", "%s")
         for part in parts
     )
+
+
+ID_CHUNK = 500
+"""Ids per `IN (...)` list: well under both drivers' parameter limits."""
+
+
+def fetch_for_ids(db: ViewDB, statement: str, ids: Iterable[Any], params: Params = ()) -> list[Row]:
+    """Rows of `statement` for these ids, `IN (...)` lists of at most `ID_CHUNK` at a time.
+
+    `statement` marks where the list goes with `{ids}`; `params` come before the ids.
+    """
+    wanted = [str(i) for i in ids]
+    rows: list[Row] = []
+    for start in range(0, len(wanted), ID_CHUNK):
+        chunk = wanted[start : start + ID_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows += db.fetch(statement.format(ids=marks), [*params, *chunk])
+    return rows
 
 
 class Cursor(Protocol):

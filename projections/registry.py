@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from projections.agreements import AgreementsProjection
 from projections.base import Projection
+from projections.changes import ChangesProjection
 from projections.dates import DatesProjection
+from projections.digests import DigestsProjection
 from projections.reminders import RemindersProjection
 from projections.timeline import TimelineProjection
 
@@ -13,4 +15,6 @@ PROJECTIONS: list[Projection] = [
     TimelineProjection(),
     DatesProjection(),
     RemindersProjection(),
+    ChangesProjection(),
+    DigestsProjection(),
 ]

@@ -9,7 +9,7 @@ agreement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from events.reminders import (
     load,
 )
 from projections.base import Projection
-from projections.db import Row, Tx, ViewDB
+from projections.db import Row, Tx, ViewDB, fetch_for_ids
 from tracker.reminders.aggregate import Reminder
 from tracker.reminders.rules import DateRow, Window
 
@@ -235,15 +235,20 @@ def date_rows(db: ViewDB, window: Window) -> list[DateRow]:
     return [_date_row(row, row["until"]) for row in rows]
 
 
-def calendar_rows(db: ViewDB) -> list[DateRow]:
-    """Every date the calendar feed shows (not entries into force: nothing to act on)."""
+def calendar_rows(db: ViewDB, agreements: Collection[UUID] | None = None) -> list[DateRow]:
+    """Every date the calendar feed shows (not entries into force: nothing to act on).
+
+    Of these agreements only, when given; in the feed's order either way.
+    """
     marks = ", ".join("?" * len(REMINDED_RULES))
-    rows = db.fetch(
-        f"SELECT {DATE_COLUMNS} FROM view_dates d WHERE d.rule IN ({marks})"
-        " ORDER BY d.due_on, d.agreement_id, d.rule, d.subject",
-        list(REMINDED_RULES),
-    )
-    return [_date_row(row) for row in rows]
+    query = f"SELECT {DATE_COLUMNS} FROM view_dates d WHERE d.rule IN ({marks})"
+    if agreements is None:
+        rows = db.fetch(query, list(REMINDED_RULES))
+    else:
+        statement = f"{query} AND d.agreement_id IN ({{ids}})"
+        rows = fetch_for_ids(db, statement, agreements, REMINDED_RULES)
+    found = [_date_row(row) for row in rows]
+    return sorted(found, key=lambda r: (r.due_on, str(r.agreement_id), r.rule.value, r.subject))
 
 
 def agreements_with_passed_dates(db: ViewDB, today: date) -> list[UUID]:

@@ -14,6 +14,11 @@ catch-up sweep at once). A leader that loses its connection stops sweeping
 until it holds the lock again. Even two sweeps at once could not issue a
 reminder twice (its id is derived), so the lock saves work, not correctness.
 On SQLite the one process sweeps.
+
+After each sweep the same job sends the email digests that are due
+(`tracker.delivery.digests`): at the digest hour, and retries as their
+backoff passes. `recipients` says who gets one: by default the recipient
+the settings name; people's own digests plug in here.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import psycopg
@@ -30,6 +36,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
+from tracker.delivery.digests import send_digests
+from tracker.delivery.recipients import Recipient
 from tracker.settings import Settings
 from tracker.store import Database
 from tracker.sweep import SweepReport, sweep
@@ -55,12 +63,14 @@ class ReminderScheduler:
         clock: Clock,
         *,
         retry_seconds: float = 5.0,
+        recipients: Callable[[], Iterable[Recipient]] | None = None,
     ) -> None:
         self.tracker = tracker
         self.read_models = read_models
         self.settings = settings
         self.clock = clock
         self.retry_seconds = retry_seconds
+        self.recipients = recipients or settings.mail.recipients
         self.database = Database(settings.database_url)
         self.last_report: SweepReport | None = None
         self.runs = 0
@@ -98,13 +108,23 @@ class ReminderScheduler:
         self._release()
 
     def run_once(self) -> SweepReport | None:
-        """The job: one sweep for the clock's today. A failure is logged; the next run retries."""
+        """The job: one sweep for the clock's today, then the digests due.
+
+        A failure of either is logged, and the next run retries it.
+        """
         report: SweepReport | None = None
         try:
             report = sweep(self.tracker, self.read_models, self.settings, self.clock.today())
             log.info("reminder sweep: %s", report.summary())
         except Exception:
             log.exception("reminder sweep failed")
+        try:
+            mail = self.settings.mail
+            digests = send_digests(self.tracker, self.read_models, mail, self.recipients())
+            if digests.attempts or digests.problems:
+                log.info("digests: %s", digests.summary())
+        except Exception:
+            log.exception("sending the digests failed")
         with self._swept:
             self.last_report = report
             self.runs += 1

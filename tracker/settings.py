@@ -6,11 +6,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from events.digests import Language
 from events.reminders import ReminderRule
 from tracker.clock import Clock, FixedDayClock, SystemClock, parse_day
+from tracker.delivery.digests import MailSettings
+from tracker.delivery.schedule import RetryPolicy
+from tracker.delivery.smtp import MailServer
 from tracker.reminders.rules import ReminderPolicy
 from tracker.store import Database, UnsupportedDatabaseURL
-from tracker.webhooks import WebhookPolicy
+from tracker.webhooks import WebhookPolicy, secret_key
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tracker.sqlite"
 
@@ -100,16 +104,95 @@ def _reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
     )
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86_400:
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
+def _webhook_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """`TRACKER_WEBHOOK_SECRETS` (comma-separated, newest first), then `TRACKER_WEBHOOK_SECRET`."""
+    found: list[str] = []
+    for name in ("TRACKER_WEBHOOK_SECRETS", "TRACKER_WEBHOOK_SECRET"):
+        raw = env.get(name, "")
+        parts = raw.split(",") if name.endswith("S") else [raw]
+        for secret in filter(None, (part.strip() for part in parts)):
+            try:
+                secret_key(secret)
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+            if secret not in found:
+                found.append(secret)
+    return tuple(found)
+
+
 def _webhook_policy(env: Mapping[str, str]) -> WebhookPolicy:
     urls = tuple(u.strip() for u in env.get("TRACKER_WEBHOOK_URLS", "").split(",") if u.strip())
-    secret = env.get("TRACKER_WEBHOOK_SECRET", "")
-    if urls and not secret:
-        raise SettingsError("TRACKER_WEBHOOK_SECRET is needed to sign TRACKER_WEBHOOK_URLS posts")
+    secrets = _webhook_secrets(env)
+    if urls and not secrets:
+        raise SettingsError(
+            "TRACKER_WEBHOOK_SECRETS (or TRACKER_WEBHOOK_SECRET) is needed to sign"
+            " TRACKER_WEBHOOK_URLS posts"
+        )
     return WebhookPolicy(
         urls=urls,
-        secret=secret,
+        secrets=secrets,
         max_attempts=_int(env, "TRACKER_WEBHOOK_MAX_ATTEMPTS", WebhookPolicy.max_attempts),
         backoff_seconds=_int(env, "TRACKER_WEBHOOK_BACKOFF_SECONDS", WebhookPolicy.backoff_seconds),
+        timeout_seconds=_seconds(
+            env, "TRACKER_WEBHOOK_TIMEOUT_SECONDS", WebhookPolicy.timeout_seconds
+        ),
+    )
+
+
+def _mail(env: Mapping[str, str]) -> MailSettings:
+    """The SMTP server, the sender, the digest's hour and (until people are recorded) recipient."""
+    raw_url = env.get("TRACKER_SMTP_URL", "").strip()
+    server = None
+    if raw_url:
+        try:
+            server = MailServer.parse(raw_url)
+        except ValueError as error:
+            raise SettingsError(f"TRACKER_SMTP_URL: {error}") from None
+    sender = env.get("TRACKER_MAIL_FROM", "").strip()
+    if server is not None and "@" not in sender:
+        raise SettingsError("TRACKER_MAIL_FROM is needed with TRACKER_SMTP_URL: an email address")
+    public_url = env.get("TRACKER_PUBLIC_URL", "").strip()
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"TRACKER_PUBLIC_URL must start with http:// or https://, not {public_url!r}"
+        )
+    to = env.get("TRACKER_DIGEST_TO", "").strip()
+    if to and (server is None or not public_url or "@" not in to):
+        raise SettingsError(
+            "TRACKER_DIGEST_TO is an email address, and needs TRACKER_SMTP_URL and"
+            " TRACKER_PUBLIC_URL (the digest links to the agreements)"
+        )
+    hour = _int(env, "TRACKER_DIGEST_HOUR", MailSettings.digest_hour)
+    if not 0 <= hour <= 23:
+        raise SettingsError(f"TRACKER_DIGEST_HOUR is an hour from 0 to 23 (UTC), not {hour}")
+    language = env.get("TRACKER_DIGEST_LANGUAGE", "en").strip().lower()
+    if language not in {choice.value for choice in Language}:
+        known = ", ".join(choice.value for choice in Language)
+        raise SettingsError(f"TRACKER_DIGEST_LANGUAGE is one of {known}, not {language!r}")
+    return MailSettings(
+        server=server,
+        sender=sender,
+        public_url=public_url,
+        digest_hour=hour,
+        digest_to=to,
+        digest_language=Language(language),
+        retry=RetryPolicy(
+            max_attempts=_int(env, "TRACKER_MAIL_MAX_ATTEMPTS", RetryPolicy.max_attempts),
+            backoff_seconds=_int(env, "TRACKER_MAIL_BACKOFF_SECONDS", RetryPolicy.backoff_seconds),
+        ),
     )
 
 
@@ -122,6 +205,7 @@ class Settings:
     api_tokens: dict[str, str] = field(default_factory=dict)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    mail: MailSettings = field(default_factory=MailSettings)
     scheduler_interval_seconds: int = 60
     clock: Clock = field(default_factory=SystemClock)
     """The process's clock: the system's, or a fixed day set by `TRACKER_TODAY`."""
@@ -137,6 +221,7 @@ class Settings:
             api_tokens=_tokens(env.get("TRACKER_API_TOKENS", "")),
             reminders=_reminder_policy(env),
             webhooks=_webhook_policy(env),
+            mail=_mail(env),
             scheduler_interval_seconds=_int(env, "TRACKER_SCHEDULER_INTERVAL_SECONDS", 60),
             clock=_clock(env),
         )

@@ -26,7 +26,6 @@ from tracker.clock import FixedClock
 from tracker.reminders.aggregate import Reminder
 from tracker.settings import Settings
 from tracker.sweep import SweepReport, sweep
-from tracker.webhooks import SIGNATURE_HEADER
 
 COMMISSION = Party(
     name="Inter-American Commission on Human Rights",
@@ -205,7 +204,8 @@ class Receiver:
     """An HTTP server that answers each POST with the next scripted status (then the last)."""
 
     statuses: list[int]
-    received: list[tuple[bytes, str | None]] = field(default_factory=list)
+    received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+    """Each post's raw body and headers."""
     url: str = ""
 
     def answer(self) -> int:
@@ -223,7 +223,7 @@ def receivers() -> Iterator[Any]:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((body, self.headers.get(SIGNATURE_HEADER)))
+                receiver.received.append((body, dict(self.headers)))
                 self.send_response(receiver.answer())
                 self.end_headers()
 

@@ -36,7 +36,7 @@ def reminders_in(database_url: str, *, catch_up: bool) -> dict[str, str]:
         if catch_up:
             read_models.catch_up(tracker)
         else:
-            assert [status.lag for status in read_models.status(tracker)] == [0, 0, 0, 0]
+            assert {status.lag for status in read_models.status(tracker)} == {0}
         listed = list_reminders(read_models.db, ReminderQuery())
         return {str(row["id"]): row["status"] for row in listed}
     finally:
@@ -124,7 +124,7 @@ def test_a_running_server_shows_what_is_imported_without_a_restart(
         written = httpx.post(f"{base}/api/agreements/{dpe['id']}/events", json=note)
         assert written.status_code == 201, written.text
         assert written.json()["updated_at"].startswith(TODAY)
-        wait_until(lambda: _lags(base) == [0, 0, 0, 0], "the views to follow the note")
+        wait_until(lambda: set(_lags(base)) == {0}, "the views to follow the note")
         [noted] = [a for a in _listed(base) if a["reference"] == "IACHR-DPE-2020"]
         assert noted["version"] == dpe["version"] + 1
     finally:

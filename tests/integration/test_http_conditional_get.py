@@ -59,7 +59,6 @@ def test_the_calendar_revalidates_until_a_date_changes(client: TestClient) -> No
     client.post(f"/api/agreements/{agreement_id}/events", json=signed)
     assert "20300101" in client.get("/api/calendar.ics").text
     tag = _revalidated(client, "/api/calendar.ics")
-    assert tag.startswith('W/"')
     amended = {"type": "amended", "changes": {"expires_on": "2031-01-01"}}
     client.post(f"/api/agreements/{agreement_id}/events", json=amended)
     response = client.get("/api/calendar.ics", headers={"If-None-Match": tag})

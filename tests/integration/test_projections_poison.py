@@ -307,7 +307,8 @@ def test_a_stored_event_that_cannot_be_decoded_parks_only_its_agreement(
     position = append_stored(tracker, damaged, Agreement.Recorded.TOPIC, b'{"type": "note_')
     read_models.catch_up(tracker)
     assert failures(read_models) == [
-        (name, position, str(damaged), None) for name in ("agreements", "dates", "timeline")
+        (name, position, str(damaged), None)
+        for name in ("agreements", "changes", "dates", "timeline")
     ]
     assert listed_state(read_models, damaged)["version"] == 1
     assert readiness(tracker, read_models)[0] == 503
@@ -339,9 +340,12 @@ def test_the_command_line_lists_failures_and_retries_them(
     status = cli.invoke(app, ["projections", "status"], env=env)
     assert status.exit_code == 0, status.output
     lines = status.stdout.splitlines()
-    assert [line.split()[0] for line in lines[1:5]] == [p.name for p in PROJECTIONS]
-    assert lines[5].startswith("1 event could not be projected")
-    assert re.fullmatch(rf"  {re.escape(sentence)} \(\d{{4}}-\d\d-\d\d \d\d:\d\d UTC\)", lines[6])
+    shown = len(PROJECTIONS)
+    assert [line.split()[0] for line in lines[1 : 1 + shown]] == [p.name for p in PROJECTIONS]
+    assert lines[1 + shown].startswith("1 event could not be projected")
+    assert re.fullmatch(
+        rf"  {re.escape(sentence)} \(\d{{4}}-\d\d-\d\d \d\d:\d\d UTC\)", lines[2 + shown]
+    )
 
     refused = cli.invoke(app, ["projections", "retry"], env=env)
     assert refused.exit_code == 1

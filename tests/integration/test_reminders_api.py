@@ -114,7 +114,7 @@ def test_one_reminder_shows_its_failed_and_retried_deliveries(
 ) -> None:
     receiver = receivers(500, 200)
     settings = Settings(
-        webhooks=WebhookPolicy(urls=(receiver.url,), secret="s", backoff_seconds=30)
+        webhooks=WebhookPolicy(urls=(receiver.url,), secrets=("s",), backoff_seconds=30)
     )
     signed_agreement(
         tracker, clock, title="Hooked", signed_on=date(2020, 1, 1), expires_on=date(2024, 6, 20)

@@ -155,7 +155,7 @@ def test_deliveries_go_on_past_a_reminder_that_cannot_be_read(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock, receivers: Any
 ) -> None:
     receiver = receivers(200)
-    settings = Settings(webhooks=WebhookPolicy(urls=(receiver.url,), secret="s"))
+    settings = Settings(webhooks=WebhookPolicy(urls=(receiver.url,), secrets=("s",)))
     portfolio(tracker, clock)
     at(clock, PORTFOLIO_DAY)
     read_models.catch_up(tracker)

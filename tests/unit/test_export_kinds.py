@@ -33,4 +33,4 @@ def test_every_aggregate_of_the_tracker_has_a_kind_of_line() -> None:
     }
 
     assert aggregates == {kind.aggregate for kind in KINDS.values()}
-    assert len(aggregates) == 4
+    assert len(aggregates) == 5

@@ -11,17 +11,30 @@ A date that cannot be written is left out and logged; every subscriber
 still gets the feed with every other date. An event on the last recordable day
 has no DTEND (RFC 5545: an all-day event then lasts that day), so no date
 overflows.
+
+The feed can be cached: it is the same bytes as long as its agreements have
+not changed. Its `DTSTAMP` is the moment the latest of them changed (never
+the time of the request), which is also its `Last-Modified`, and its ETag is
+a digest of the bytes. `calendar_feed` takes the agreements a subscriber
+follows (every agreement by default), so a personal feed is the same feed
+of fewer agreements.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from uuid import UUID
 
 from icalendar import Calendar, Event, vRecur
 
 from events.reminders import ReminderRule
+from projections.changes import last_change
+from projections.db import ViewDB
+from projections.reminders import calendar_rows
 from tracker.days import add_days, anniversary_of
 from tracker.reminders.rules import DateRow
 
@@ -73,7 +86,7 @@ def _yearly(signed_on: date) -> vRecur:
 
 
 def build_calendar(rows: Iterable[DateRow], stamp: datetime) -> bytes:
-    """The feed for these date rows; `stamp` (tz-aware UTC) is when it was produced."""
+    """The feed for these date rows; `stamp` (tz-aware UTC) is when their data last changed."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -91,3 +104,24 @@ def build_calendar(rows: Iterable[DateRow], stamp: datetime) -> bytes:
         if event is not None:
             calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+"""The stamp of a feed of no agreement (it has no event to stamp)."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    etag: str
+    """A strong validator: a digest of the body, quoted."""
+    last_modified: datetime | None
+    """When the latest of its agreements changed; None when there is none."""
+
+
+def calendar_feed(db: ViewDB, agreements: Collection[UUID] | None = None) -> Feed:
+    """The feed of these agreements (None: every agreement), with what a cache needs."""
+    changed = last_change(db, agreements)
+    body = build_calendar(calendar_rows(db, agreements), changed or NEVER)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    return Feed(body, etag, changed)

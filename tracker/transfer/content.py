@@ -11,19 +11,28 @@ be the one its content derives, as the store's uniqueness relies on it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from events import catalog
-from events.base import EventBody
+from events import catalog, digests
+from events.base import EventBody, StoredBody
+from events.digests import DigestPrepared
 from events.reminders import ReminderAcknowledged, ReminderEvent, ReminderIssued, load
 from tracker.aggregate import ReferenceIndex
+from tracker.delivery.schedule import digest_id
 from tracker.errors import DomainError
 from tracker.reminders.rules import reminder_id
 from tracker.state import Record
 from tracker.timeline import fold
-from tracker.transfer.lines import AgreementLine, ClaimLine, ReceiptLine, ReminderLine
+from tracker.transfer.lines import (
+    AgreementLine,
+    ClaimLine,
+    DigestLine,
+    ReceiptLine,
+    ReminderLine,
+    StoredLine,
+)
 from tracker.transfer.reading import Numbered, Refused, Stream
 
 RANDOM, DERIVED = 4, 5
@@ -74,6 +83,20 @@ def reminder_issued(stream: Stream) -> ReminderIssued:
         message = f"a reminder is acknowledged once; line {acknowledgements[0].number} did"
         raise Refused(acknowledgements[1].number, "type", message)
     return issued
+
+
+def digest_prepared(stream: Stream) -> DigestPrepared:
+    """The digest's first event, once every event decodes and the id is its own."""
+    bodies = [_digest_body(numbered) for numbered in stream.lines]
+    prepared = bodies[0]
+    assert isinstance(prepared, DigestPrepared), "the sequence check puts it first"
+    derived = digest_id(prepared.email, prepared.frequency, prepared.period)
+    if derived != stream.id:
+        message = (
+            f"a digest's id is derived from its recipient and period: {derived}, not {stream.id}"
+        )
+        raise Refused(stream.first, "id", message)
+    return prepared
 
 
 def claim(stream: Stream) -> ClaimLine:
@@ -131,13 +154,24 @@ def _agreement_body(number: int, line: AgreementLine) -> EventBody:
 
 
 def _reminder_body(numbered: Numbered) -> ReminderEvent:
+    return _stored_body(numbered, ReminderLine, load)
+
+
+def _digest_body(numbered: Numbered) -> StoredBody:
+    return _stored_body(numbered, DigestLine, digests.load)
+
+
+def _stored_body(
+    numbered: Numbered, kind: type[StoredLine], decode: Callable[[str, int, dict[str, Any]], T]
+) -> T:
+    """The event of a reminder or digest line, decoded by its stream's `load`."""
     line = numbered.line
-    assert isinstance(line, ReminderLine)
+    assert isinstance(line, kind)
     return _decoded(
         numbered.number,
         line.type,
         line.schema_version,
-        lambda: load(line.type, line.schema_version, line.data),
+        lambda: decode(line.type, line.schema_version, line.data),
     )
 
 

@@ -4,8 +4,9 @@ Problems are looked for in rounds, each only when the one before found none:
 the lines themselves and each stream's sequence (`reading`); each stream on
 its own (`content`) and against what the store already holds of it; then the
 streams against each other and the store: an agreement's parent and
-children, the agreement a reminder, a claim or a receipt belongs to, and the
-claim on each new agreement's reference. Any problem refuses the whole file.
+children, the agreement a reminder, a claim or a receipt belongs to, the
+reminders a digest lists, and the claim on each new agreement's reference.
+Any problem refuses the whole file.
 
 A stream whose first versions are already stored is only completed, and one
 whose stored versions differ from the file's is refused, so importing a file
@@ -51,7 +52,7 @@ class ImportReport:
     present: int
     """Lines of the file the store already held."""
     created: dict[str, int]
-    """New streams, by kind (`agreement`, `reminder`, `reference`, `receipt`)."""
+    """New streams, by kind (`agreement`, `reminder`, `digest`, `reference`, `receipt`)."""
 
 
 def import_events(
@@ -157,6 +158,8 @@ class _Plan:
         self.records: dict[UUID, list[Record]] = {}
         self.reminded: dict[UUID, UUID] = {}
         """The agreement each reminder of the file is about."""
+        self.digested: dict[UUID, list[UUID]] = {}
+        """The reminders each digest of the file lists."""
         self.claims: dict[UUID, UUID] = {}
         """Reference claims the import makes: claim id -> agreement id."""
         self.made: dict[int, Any] = {}
@@ -206,6 +209,8 @@ class _Plan:
             self.records[stream.id] = content.agreement_records(stream)
         elif stream.kind == "reminder":
             self.reminded[stream.id] = content.reminder_issued(stream).agreement_id
+        elif stream.kind == "digest":
+            self.digested[stream.id] = content.digest_prepared(stream).reminders
         elif stream.kind == "reference":
             content.claim(stream)
         else:
@@ -237,6 +242,9 @@ class _Plan:
                 self._claim_for(stream.id, first)
         elif stream.kind == "reminder":
             self._agreement(first, "data.agreement_id", self.reminded[stream.id])
+        elif stream.kind == "digest":
+            for reminder_id in self.digested[stream.id]:
+                self._reminder(first, reminder_id)
         elif isinstance(line, ClaimLine):
             self._claimed(stream, first, line)
         elif isinstance(line, ReceiptLine):
@@ -251,6 +259,13 @@ class _Plan:
             message = f"there is no agreement {agreement_id} in the file or the store"
             raise Refused(numbered.number, field, message)
         return facts
+
+    def _reminder(self, numbered: Numbered, reminder_id: UUID) -> None:
+        in_file = self.streams.get(reminder_id)
+        lines = [in_file.lines[0].line] if in_file else self.store.lines(reminder_id)
+        if not lines or lines[0].stream != "reminder":
+            message = f"there is no reminder {reminder_id} in the file or the store"
+            raise Refused(numbered.number, "data.reminders", message)
 
     def _facts_of(self, agreement_id: UUID) -> _Facts | None:
         """The agreement as it will be: the file's history, or the store's when it is longer."""

@@ -1,9 +1,10 @@
 """One line of an export: one stored event of any stream, as JSON (see the README's table).
 
 Every aggregate the store holds is a stream of its own kind: `agreement`,
-`reminder`, `reference` (the claim that makes a reference unique) and
-`receipt` (the answer kept for an Idempotency-Key). A line names its stream
-and the event's version in it; agreement and reminder events carry their
+`reminder`, `digest` (one email digest and its sending attempts),
+`reference` (the claim that makes a reference unique) and `receipt` (the
+answer kept for an Idempotency-Key). A line names its stream and the event's
+version in it; agreement, reminder and digest events carry their
 stored `type`, `schema_version` and `data` unchanged, so an event stored in
 an older schema version stays in it (it is upcast when read, as in the
 store). The library's own bookkeeping (its timestamp, the aggregate's topic)
@@ -17,9 +18,10 @@ makes an export of an imported export the same file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -28,8 +30,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, f
 
 from events import catalog
 from events.base import Day, Name, Sha256, Version
+from events.digests import DIGEST_EVENT_TYPES
 from events.reminders import REMINDER_EVENT_TYPES
 from tracker.aggregate import Agreement, Receipt, ReferenceIndex
+from tracker.delivery.aggregate import Digest
 from tracker.reminders.aggregate import Reminder
 
 LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
@@ -68,10 +72,11 @@ class AgreementLine(_Line):
         return value.astimezone(UTC)
 
 
-class ReminderLine(_Line):
-    """A reminder event: issued, acknowledged, or one webhook delivery attempt."""
+class StoredLine(_Line):
+    """An event of a stream that keeps its stored `type`, `schema_version` and `data`."""
 
-    stream: Literal["reminder"]
+    KIND: ClassVar[str]
+    TYPES: ClassVar[Mapping[str, Any]]
     type: str
     schema_version: int = Field(ge=1)
     data: dict[str, Any]
@@ -79,10 +84,26 @@ class ReminderLine(_Line):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        if value not in REMINDER_EVENT_TYPES:
-            known = ", ".join(REMINDER_EVENT_TYPES)
-            raise ValueError(f"unknown reminder event type '{value}' (known: {known})")
+        if value not in cls.TYPES:
+            known = ", ".join(cls.TYPES)
+            raise ValueError(f"unknown {cls.KIND} event type '{value}' (known: {known})")
         return value
+
+
+class ReminderLine(StoredLine):
+    """A reminder event: issued, acknowledged, or one webhook delivery attempt."""
+
+    KIND = "reminder"
+    TYPES = REMINDER_EVENT_TYPES
+    stream: Literal["reminder"]
+
+
+class DigestLine(StoredLine):
+    """A digest event: prepared, an attempt claimed, or an attempt's outcome."""
+
+    KIND = "digest"
+    TYPES = DIGEST_EVENT_TYPES
+    stream: Literal["digest"]
 
 
 class Claim(BaseModel):
@@ -120,7 +141,7 @@ class ReceiptLine(_Line):
     data: Answer
 
 
-Line = AgreementLine | ReminderLine | ClaimLine | ReceiptLine
+Line = AgreementLine | ReminderLine | DigestLine | ClaimLine | ReceiptLine
 LINE: TypeAdapter[Line] = TypeAdapter(Annotated[Line, Field(discriminator="stream")])
 
 
@@ -136,6 +157,7 @@ class _Kind:
 KINDS: dict[str, _Kind] = {
     "agreement": _Kind(Agreement, Agreement.Created, Agreement.Recorded),
     "reminder": _Kind(Reminder, Reminder.Created, Reminder.Recorded),
+    "digest": _Kind(Digest, Digest.Created, Digest.Recorded),
     "reference": _Kind(ReferenceIndex, ReferenceIndex.Created),
     "receipt": _Kind(Receipt, Receipt.Created),
 }
@@ -172,6 +194,8 @@ def line_of(event: Any) -> Line:
         return AgreementLine.model_construct(**head, **own)
     if stream == "reminder":
         return ReminderLine.model_construct(**head, **own)
+    if stream == "digest":
+        return DigestLine.model_construct(**head, **own)
     if stream == "reference":
         claim = Claim.model_construct(**own)
         return ClaimLine.model_construct(

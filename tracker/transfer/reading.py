@@ -14,7 +14,7 @@ from tracker.transfer.lines import KINDS, Line, parse
 
 PROBLEMS_SHOWN = 5
 STREAM_KINDS = ", ".join(KINDS)
-FIRST_TYPES = {"agreement": "drafted", "reminder": "reminder_issued"}
+FIRST_TYPES = {"agreement": "drafted", "reminder": "reminder_issued", "digest": "digest_prepared"}
 """The event a stream that grows starts with, and that only its first line may be."""
 
 
