@@ -2,23 +2,30 @@
 
 The list is answered from the reminders read model (after waiting briefly for
 it to hold every event written so far). One reminder is read from the store,
-so its delivery attempts and acknowledgement are never behind. Acknowledging
-twice is not an error: the first acknowledgement is kept and returned (200).
+so its delivery attempts and how it was closed are never behind. Messages
+say how far away the date is as of the server's clock when they are read.
+
+Acknowledging closes an open reminder. It is idempotent: a reminder already
+acknowledged keeps its first acknowledgement, one the tracker resolved stays
+resolved, and the answer is the same. `POST /api/reminders/acknowledge`
+acknowledges several at once, all or none: when any id is unknown the answer
+is 404 naming each of them, and nothing is acknowledged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
-from api.errors import ERROR_RESPONSES, ApiError
+from api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from events.base import Day
 from events.reminders import ReminderAcknowledged, ReminderRule
 from projections.reminders import ReminderQuery, calendar_rows, list_reminders
@@ -27,14 +34,22 @@ from tracker.application import Tracker
 from tracker.clock import Clock
 from tracker.reminders.aggregate import Reminder
 from tracker.reminders.calendar import build_calendar
+from tracker.reminders.rules import ReminderRow, ReminderStatus
+from tracker.reminders.wording import message
 
 router = APIRouter(prefix="/api", tags=["reminders"], responses=ERROR_RESPONSES)
 
 CATCH_UP_SECONDS = 2.0
 """How long the list and the calendar wait for the read models to include the latest write."""
+MAX_ACKNOWLEDGED = 500
+"""Ids one bulk acknowledgement may name."""
+ATTEMPTS = 3
+"""Writes tried when reminders change meanwhile (acknowledged or resolved by someone else)."""
 
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 TrackerDep = Annotated[Tracker, Depends(get_tracker)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+ActorDep = Annotated[str, Depends(get_actor)]
 ReminderId = Annotated[UUID, Path(description="The reminder's id (a UUID).")]
 
 
@@ -44,12 +59,22 @@ class ReminderItem(BaseModel):
     rule: ReminderRule
     due_on: date
     issued_at: datetime
-    status: Literal["open", "acknowledged"]
+    status: ReminderStatus
+    """`open`, or how it was closed: by a person (`acknowledged`) or by the tracker (`resolved`)."""
     message: str
+    """One sentence for people, saying how far away the date is as of now."""
     subject: str
-    """The follow-up's id for a follow-up reminder, else empty."""
+    """What it is about: a follow-up's description, or `expiry of IACHR-DPE-2020`."""
+    follow_up_id: UUID | None
     stage: str
     """How far ahead (`lead-30`) or overdue (`overdue-2`) it was issued."""
+    title: str
+    reference: str | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+    """Why the tracker resolved it, in words: `the agreement was terminated on 2024-06-16`."""
 
 
 class ReminderList(BaseModel):
@@ -66,18 +91,25 @@ class DeliveryAttemptView(BaseModel):
 
 
 class ReminderDetail(ReminderItem):
-    title: str
-    reference: str | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
     delivery_attempts: list[DeliveryAttemptView]
+
+
+class AcknowledgeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[UUID] = Field(
+        min_length=1,
+        max_length=MAX_ACKNOWLEDGED,
+        description="The reminders to acknowledge; a repeated id counts once.",
+    )
 
 
 @router.get("/reminders", response_model=ReminderList, summary="Issued reminders")
 def reminders(
     tracker: TrackerDep,
     read_models: ReadModelsDep,
-    status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
+    clock: ClockDep,
+    status: Annotated[ReminderStatus | None, Query()] = None,
     due_before: Annotated[Day | None, Query(description="Due strictly before this date.")] = None,
     agreement_id: Annotated[UUID | None, Query()] = None,
     rule: Annotated[ReminderRule | None, Query()] = None,
@@ -86,36 +118,52 @@ def reminders(
     """By due date, then issue time."""
     read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
     query = ReminderQuery(status, due_before, agreement_id, rule, limit)
-    items = list_reminders(read_models.db, query)
-    return ReminderList.model_validate({"items": items})
+    today = clock.today()
+    return ReminderList(items=[item(row, today) for row in list_reminders(read_models.db, query)])
 
 
 @router.get("/reminders/{reminder_id}", response_model=ReminderDetail, summary="One reminder")
-def reminder(reminder_id: ReminderId, tracker: TrackerDep) -> ReminderDetail:
-    """With who acknowledged it and every webhook delivery attempt, failed ones included."""
-    return detail(_load(tracker, reminder_id))
+def reminder(reminder_id: ReminderId, tracker: TrackerDep, clock: ClockDep) -> ReminderDetail:
+    """With how it was closed and every webhook delivery attempt, failed ones included."""
+    return detail(_load(tracker, reminder_id), clock.today())
+
+
+@router.post(
+    "/reminders/acknowledge",
+    response_model=ReminderList,
+    summary="Acknowledge several reminders",
+    responses={409: {"model": ErrorResponse, "description": "The reminders kept changing"}},
+)
+def acknowledge_many(
+    request: Annotated[AcknowledgeRequest, Body()],
+    tracker: TrackerDep,
+    actor: ActorDep,
+    clock: ClockDep,
+) -> ReminderList:
+    """All or none; each reminder in the order given, as `GET /api/reminders` lists it."""
+    wanted = list(dict.fromkeys(request.ids))
+    found = {reminder_id: _find(tracker, reminder_id) for reminder_id in wanted}
+    missing = [(n, i) for n, i in enumerate(request.ids) if found[i] is None]
+    if missing:
+        raise _not_found(missing)
+    closed = _acknowledge(tracker, wanted, actor, clock.now())
+    today = clock.today()
+    return ReminderList(items=[item(reminder.row(), today) for reminder in closed])
 
 
 @router.post(
     "/reminders/{reminder_id}/acknowledge",
     response_model=ReminderDetail,
     summary="Acknowledge a reminder",
+    responses={409: {"model": ErrorResponse, "description": "The reminder kept changing"}},
 )
 def acknowledge(
-    reminder_id: ReminderId,
-    tracker: TrackerDep,
-    actor: Annotated[str, Depends(get_actor)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    reminder_id: ReminderId, tracker: TrackerDep, actor: ActorDep, clock: ClockDep
 ) -> ReminderDetail:
-    """Records who acknowledged it; acknowledging again returns the first acknowledgement."""
-    found = _load(tracker, reminder_id)
-    if found.acknowledged is None:
-        found.acknowledge(ReminderAcknowledged(by=actor, at=clock.now()))
-        try:
-            tracker.save(found)
-        except IntegrityError:
-            found = _load(tracker, reminder_id)
-    return detail(found)
+    """Records who acknowledged it; a closed reminder is answered as it was closed."""
+    _load(tracker, reminder_id)
+    (closed,) = _acknowledge(tracker, [reminder_id], actor, clock.now())
+    return detail(closed, clock.today())
 
 
 @router.get(
@@ -124,11 +172,7 @@ def acknowledge(
     summary="Calendar feed (RFC 5545) of anniversaries, expiries, notice deadlines, follow-ups",
     responses={200: {"content": {"text/calendar": {}}}},
 )
-def calendar(
-    tracker: TrackerDep,
-    read_models: ReadModelsDep,
-    clock: Annotated[Clock, Depends(get_clock)],
-) -> Response:
+def calendar(tracker: TrackerDep, read_models: ReadModelsDep, clock: ClockDep) -> Response:
     """Subscribe to this URL in a calendar app; events keep their UID when dates move."""
     read_models.wait_for(tracker, timeout=CATCH_UP_SECONDS)
     body = build_calendar(calendar_rows(read_models.db), clock.now())
@@ -139,39 +183,77 @@ def calendar(
     )
 
 
-def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:
+def _acknowledge(tracker: Tracker, ids: list[UUID], actor: str, now: datetime) -> list[Reminder]:
+    """Acknowledge the open ones among these (existing) reminders in one write; all of them after.
+
+    When another writer closes one meanwhile, the write is refused whole and
+    tried again with what the store then holds.
+    """
+    for _ in range(ATTEMPTS):
+        found = [_load(tracker, reminder_id) for reminder_id in ids]
+        pending = [reminder for reminder in found if reminder.status == "open"]
+        for reminder in pending:
+            reminder.acknowledge(ReminderAcknowledged(by=actor, at=now))
+        try:
+            if pending:
+                tracker.save(*pending)
+        except IntegrityError:
+            continue
+        return found
+    raise ApiError(
+        409, "reminders_busy", "the reminders kept changing while being acknowledged; try again"
+    )
+
+
+def _find(tracker: Tracker, reminder_id: UUID) -> Reminder | None:
     try:
         found: Any = tracker.repository.get(reminder_id)
     except AggregateNotFoundError:
-        found = None
-    if not isinstance(found, Reminder):
-        raise ApiError(
-            404,
-            "reminder_not_found",
-            f"no reminder {reminder_id}",
-            [{"reminder_id": str(reminder_id)}],
-        )
+        return None
+    return found if isinstance(found, Reminder) else None
+
+
+def _load(tracker: Tracker, reminder_id: UUID) -> Reminder:
+    found = _find(tracker, reminder_id)
+    if found is None:
+        raise _not_found([(None, reminder_id)])
     return found
 
 
-def detail(found: Reminder) -> ReminderDetail:
-    issued = found.issued
-    acknowledged = found.acknowledged
-    return ReminderDetail(
-        id=found.id,
-        agreement_id=issued.agreement_id,
-        rule=issued.rule,
-        due_on=issued.due_on,
-        issued_at=issued.issued_at,
-        status="acknowledged" if acknowledged else "open",
-        message=issued.message,
-        subject=issued.subject,
-        stage=issued.stage,
-        title=issued.title,
-        reference=issued.reference,
-        acknowledged_by=acknowledged.by if acknowledged else None,
-        acknowledged_at=acknowledged.at if acknowledged else None,
-        delivery_attempts=[
-            DeliveryAttemptView(**a.model_dump(exclude={"type"})) for a in found.attempts
-        ],
+def _not_found(missing: Sequence[tuple[int | None, UUID]]) -> ApiError:
+    """404 naming every unknown id (and, in a bulk request, where it was in `ids`)."""
+    named = ", ".join(str(reminder_id) for _, reminder_id in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    nothing = "; nothing was acknowledged" if missing[0][0] is not None else ""
+    details = [
+        {"reminder_id": str(reminder_id)} | ({} if n is None else {"field": f"body.ids.{n}"})
+        for n, reminder_id in missing
+    ]
+    return ApiError(404, "reminder_not_found", f"no reminder {named}{more}{nothing}", details)
+
+
+def item(row: ReminderRow, today: date) -> ReminderItem:
+    """The reminder as the API shows it, its message worded as of `today`."""
+    return ReminderItem(
+        id=row.id,
+        agreement_id=row.agreement_id,
+        rule=row.rule,
+        due_on=row.due_on,
+        issued_at=row.issued_at,
+        status=row.status,
+        message=message(row, today),
+        subject=row.subject,
+        follow_up_id=row.follow_up_id,
+        stage=row.stage,
+        title=row.title,
+        reference=row.reference,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
     )
+
+
+def detail(found: Reminder, today: date) -> ReminderDetail:
+    attempts = [DeliveryAttemptView(**a.model_dump(exclude={"type"})) for a in found.attempts]
+    return ReminderDetail(**dict(item(found.row(), today)), delivery_attempts=attempts)

@@ -118,6 +118,27 @@ def issued(tracker: Tracker, report: SweepReport) -> list[tuple[str, str, date, 
     return sorted(found)
 
 
+def resolved(tracker: Tracker, report: SweepReport) -> list[tuple[str, str, date, str, str]]:
+    """What a sweep resolved, read back from the store: (title, rule, due date, stage, cause)."""
+    found = []
+    for reminder_id in report.resolved:
+        reminder: Any = tracker.repository.get(reminder_id)
+        assert isinstance(reminder, Reminder) and reminder.resolved is not None
+        body = reminder.issued
+        found.append(
+            (body.title, body.rule.value, body.due_on, body.stage, reminder.resolved.cause)
+        )
+    return sorted(found)
+
+
+def open_per_date(read_models: ReadModels, tracker: Tracker) -> dict[object, int]:
+    """How many open reminders each date has, as the read model lists them."""
+    counts: dict[object, int] = {}
+    for row in listed(read_models, tracker, status="open", limit=100_000):
+        counts[row.date_id] = counts.get(row.date_id, 0) + 1
+    return counts
+
+
 def stored_reminder_ids(tracker: Tracker) -> list[UUID]:
     """Every reminder in the store, from the event log itself (not a read model)."""
     notifications = tracker.recorder.select_notifications(
@@ -190,14 +211,16 @@ def portfolio(tracker: Tracker, clock: FixedClock) -> None:
 PORTFOLIO_DAY = date(2024, 6, 1)
 PORTFOLIO_DUE = [
     ("Anniversary", "anniversary", date(2024, 6, 10), "lead-14"),
-    ("Automatic", "expiry", date(2024, 8, 15), "lead-90"),
     ("Automatic", "notice_deadline", date(2024, 6, 16), "lead-30"),
     ("Expiring", "expiry", date(2024, 7, 1), "lead-30"),
     ("Follow-ups", "anniversary", date(2024, 5, 20), "lead-14"),
     ("Follow-ups", "follow_up", date(2024, 5, 20), "overdue-2"),
     ("Follow-ups", "follow_up", date(2024, 6, 10), "lead-14"),
 ]
-"""What the rules call for on PORTFOLIO_DAY, as (title, rule, due date, stage)."""
+"""What the rules call for on PORTFOLIO_DAY, as (title, rule, due date, stage).
+
+"Automatic" renews automatically: its notice deadline is reminded of, its expiry is not.
+"""
 
 
 @dataclass

@@ -76,7 +76,10 @@ def test_a_reminder_is_posted_signed_with_its_id(
         "2024-06-20",
         "lead-30",
     )
-    assert posted["message"] == "Hooked expires on 2024-06-20 (in 19 days)."
+    assert (posted["subject"], posted["message"]) == (
+        "expiry of Hooked",
+        "Hooked expires on 2024-06-20.",
+    )
     assert attempts(tracker, reminder_id) == [(receiver.url, 1, True, 200)]
     assert again(tracker, read_models, clock, settings_for(receiver.url), 3600).deliveries == 0
     assert len(receiver.received) == 1

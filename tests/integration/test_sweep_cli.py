@@ -29,7 +29,7 @@ def test_the_command_issues_what_day_d_calls_for_then_nothing(
     portfolio(tracker, clock)
     code, out, _ = run(database_url, "--today", PORTFOLIO_DAY.isoformat())
     assert code == 0, out
-    assert out.startswith("2024-06-01: 7 reminders issued, 0 already issued")
+    assert out.startswith("2024-06-01: 6 reminders issued, 0 resolved, 0 already issued")
     found = []
     for reminder_id in stored_reminder_ids(tracker):
         reminder = tracker.repository.get(reminder_id)
@@ -40,8 +40,8 @@ def test_the_command_issues_what_day_d_calls_for_then_nothing(
 
     code, out, _ = run(database_url, "--today", PORTFOLIO_DAY.isoformat())
     assert code == 0, out
-    assert out.startswith("2024-06-01: 0 reminders issued, 7 already issued")
-    assert len(stored_reminder_ids(tracker)) == 7
+    assert out.startswith("2024-06-01: 0 reminders issued, 0 resolved, 6 already issued")
+    assert len(stored_reminder_ids(tracker)) == 6
 
 
 def test_a_bad_date_is_refused_naming_the_option(sqlite_url: str) -> None:
@@ -81,10 +81,10 @@ def test_a_dry_run_prints_each_reminder_it_would_issue_and_records_nothing(
     assert code == 0, out
     summary, *lines = out.splitlines()
     assert summary == (
-        "2024-06-01 (dry run, nothing recorded): 7 reminders would be issued, 0 already issued,"
-        " 0 lifecycle events would be recorded, 0 problems"
+        "2024-06-01 (dry run, nothing recorded): 6 reminders would be issued, 0 would be"
+        " resolved, 0 already issued, 0 lifecycle events would be recorded, 0 problems"
     )
-    assert len(lines) == 7
+    assert len(lines) == 6
     assert "would issue: Expiring expires on 2024-07-01 (in 30 days)." in lines
     assert all(line.startswith("would issue: ") for line in lines)
     assert tracker.recorder.max_notification_id() == position

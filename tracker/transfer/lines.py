@@ -69,7 +69,7 @@ class AgreementLine(_Line):
 
 
 class ReminderLine(_Line):
-    """A reminder event: issued, acknowledged, or one webhook delivery attempt."""
+    """A reminder event: issued, acknowledged, resolved, or one webhook delivery attempt."""
 
     stream: Literal["reminder"]
     type: str
