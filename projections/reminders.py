@@ -253,7 +253,7 @@ def agreements_to_check(db: ViewDB, day: date, policy: ReminderPolicy) -> list[U
         "   WHERE n.agreement_id = r.agreement_id AND n.rule = 'notice_deadline'))"
         " OR EXISTS (SELECT 1 FROM view_reminders s WHERE s.agreement_id = r.agreement_id"
         "   AND s.rule = r.rule AND s.date_key = r.date_key AND s.due_on = r.due_on"
-        "   AND s.issued_at > r.issued_at))",
+        "   AND (s.issued_at > r.issued_at OR (s.issued_at = r.issued_at AND s.id > r.id))))",
         [day.isoformat(), horizon.isoformat()],
     )
     return sorted(UUID(row["agreement_id"]) for row in rows)

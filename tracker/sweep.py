@@ -18,34 +18,34 @@ cannot be processed, the sweep reports it (in `SweepReport.problems` and the
 log, naming the agreement) and goes on with the others.
 
 A sweep's day is never after the clock's today: what it records stays true.
-`preview` shows what a sweep on any day, later ones included, would record
-and issue, and records nothing.
+`preview` shows what a sweep on any day, later ones included, would record,
+issue and resolve, and records nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
 from events.base import EventBody
 from events.lifecycle import Renewed
-from events.reminders import ReminderIssued, ReminderResolved
 from projections import reminders as views
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
 from tracker.errors import DomainError, StaleVersion, SweepInFuture, WriteConflict, explain
-from tracker.reminders.aggregate import Reminder
 from tracker.reminders.consequences import consequences
-from tracker.reminders.resolution import Resolution
-from tracker.reminders.sweeping import ReminderWriter, issue_due, resolve_moot
+from tracker.reminders.sweeping import (
+    RehearsedReminders,
+    ReminderWriter,
+    StoredReminders,
+    remind,
+)
 from tracker.settings import Settings
 from tracker.state import AgreementState, Record
 from tracker.timeline import Moment, decide
@@ -112,9 +112,7 @@ def sweep(
     if record_consequences(tracker, read_models, report, store):
         # Also when another sweep recorded them first: its events are in the store by now.
         read_models.catch_up(tracker)
-    now = tracker.clock.now()
-    issued = issue_due(read_models, settings, report, store, now)
-    resolve_moot(read_models, settings, report, store, issued, now)
+    remind(read_models, settings, report, store, tracker.clock.now())
     if settings.webhooks.urls:
         read_models.catch_up(tracker)
         deliveries = deliver_pending(tracker, read_models, settings)
@@ -126,14 +124,12 @@ def sweep(
 def preview(
     tracker: Tracker, read_models: ReadModels, settings: Settings, day: date
 ) -> SweepReport:
-    """What a sweep on `day` (any day) would record and issue; the store is left as it is."""
+    """What a sweep on `day` (any day) would record, issue and resolve; the store is unchanged."""
     report = SweepReport(day, dry_run=True)
     read_models.catch_up(tracker)
     rehearsal = _Rehearsal(tracker, day)
     record_consequences(tracker, read_models, report, rehearsal)
-    now = tracker.clock.now()
-    issued = issue_due(read_models, settings, report, rehearsal, now)
-    resolve_moot(read_models, settings, report, rehearsal, issued, now)
+    remind(read_models, settings, report, rehearsal, tracker.clock.now())
     return report
 
 
@@ -168,8 +164,8 @@ def _happened(name: str, body: EventBody) -> str:
     return line
 
 
-class _Store:
-    """The sweep's writer: records and issues in the store."""
+class _Store(StoredReminders):
+    """The sweep's writer: records, issues and resolves in the store."""
 
     def __init__(self, tracker: Tracker) -> None:
         self.tracker = tracker
@@ -178,52 +174,8 @@ class _Store:
     def record(self, state: AgreementState, body: EventBody) -> AgreementState:
         return self.tracker.record(state.id, body, ACTOR, expected_version=state.version)
 
-    def history(self, agreement_id: UUID) -> list[Record]:
-        return self.tracker.history(agreement_id)
 
-    def issue(self, reminders: dict[UUID, ReminderIssued], report: SweepReport) -> list[UUID]:
-        """Store these reminders; the ones another writer stored first are skipped.
-
-        All in one write first (the usual case); when the store refuses it because
-        one of them exists already, one by one.
-        """
-        if not reminders:
-            return []
-        try:
-            self.tracker.save(*(Reminder.issue(body) for body in reminders.values()))
-            return list(reminders)
-        except IntegrityError:
-            pass
-        saved: list[UUID] = []
-        for reminder_id, body in reminders.items():
-            try:
-                self.tracker.save(Reminder.issue(body))
-                saved.append(reminder_id)
-            except IntegrityError:
-                log.info("reminder %s was issued by another sweep", reminder_id)
-            except Exception as error:
-                report.problem(f"cannot issue the reminder: {body.message}", error)
-        return saved
-
-    def resolve(self, found: Sequence[Resolution], now: datetime) -> list[UUID]:
-        """Record each resolution; a reminder closed meanwhile (acknowledged, say) is left."""
-        closed: list[UUID] = []
-        for resolution in found:
-            reminder: Any = self.tracker.repository.get(resolution.reminder.id)
-            if not isinstance(reminder, Reminder) or reminder.status != "open":
-                continue
-            reminder.resolve(
-                ReminderResolved(cause=resolution.cause, reason=resolution.reason, at=now)
-            )
-            try:
-                self.tracker.save(reminder)
-                closed.append(reminder.id)
-            except IntegrityError:
-                log.info("reminder %s was closed meanwhile", reminder.id)
-        return closed
-
-
-class _Rehearsal:
+class _Rehearsal(RehearsedReminders):
     """The preview's writer: decides each event as the store would, and keeps it in memory."""
 
     def __init__(self, tracker: Tracker, day: date) -> None:
@@ -238,15 +190,6 @@ class _Rehearsal:
         self.records[state.id] = [*records, *decision.records]
         self.changed[state.id] = decision.state
         return decision.state
-
-    def history(self, agreement_id: UUID) -> list[Record]:
-        return self.records.get(agreement_id) or self.tracker.history(agreement_id)
-
-    def issue(self, reminders: dict[UUID, ReminderIssued], report: SweepReport) -> list[UUID]:
-        return list(reminders)
-
-    def resolve(self, found: Sequence[Resolution], now: datetime) -> list[UUID]:
-        return [resolution.reminder.id for resolution in found]
 
 
 def deliver_pending(tracker: Tracker, read_models: ReadModels, settings: Settings) -> Deliveries:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from events.reminders import Cause, ReminderRule
 from tracker.days import anniversary_of
@@ -63,19 +63,24 @@ def resolutions(
     """
     state = fold(records)
     latest: dict[DateId, ReminderRow] = {}
-    for reminder in sorted(known, key=lambda r: (r.issued_at, str(r.id))):
+    for reminder in sorted(known, key=issue_order):
         latest[reminder.date_id] = reminder
     found: list[Resolution] = []
     for reminder in known:
         if reminder.status != "open":
             continue
-        later = latest[reminder.date_id]
+        last = latest[reminder.date_id]
         why = _gone(reminder, state, records, day, policy)
-        if why is None and later.issued_at > reminder.issued_at:
-            why = Cause.SUPERSEDED, f"superseded by the later reminder of the date ({later.stage})"
+        if why is None and last.id != reminder.id:
+            why = Cause.SUPERSEDED, f"superseded by the later reminder of the date ({last.stage})"
         if why is not None:
             found.append(Resolution(reminder, *why))
     return found
+
+
+def issue_order(reminder: ReminderRow) -> tuple[datetime, str]:
+    """The order reminders were issued in: by moment, then by id (as the read model sorts)."""
+    return reminder.issued_at, str(reminder.id)
 
 
 def _gone(

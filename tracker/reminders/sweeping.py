@@ -18,15 +18,20 @@ skipped.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from events.reminders import NOUNS, ReminderIssued, ReminderRule
+from eventsourcing.persistence import IntegrityError
+
+from events.reminders import NOUNS, ReminderIssued, ReminderResolved, ReminderRule
 from projections import reminders as views
 from projections.dates import dates_of
 from projections.service import ReadModels
+from tracker.application import Tracker
+from tracker.reminders.aggregate import Reminder
 from tracker.reminders.resolution import Resolution, resolutions
 from tracker.reminders.rules import DateRow, DueReminder, ReminderRow, due_for, windows
 from tracker.reminders.wording import issued_body, message, what
@@ -35,6 +40,8 @@ from tracker.state import AgreementState, Record, display_name
 
 if TYPE_CHECKING:
     from tracker.sweep import SweepReport
+
+log = logging.getLogger(__name__)
 
 
 class ReminderWriter(Protocol):
@@ -49,6 +56,85 @@ class ReminderWriter(Protocol):
     def issue(self, reminders: dict[UUID, ReminderIssued], report: SweepReport) -> list[UUID]: ...
 
     def resolve(self, found: Sequence[Resolution], now: datetime) -> list[UUID]: ...
+
+
+class StoredReminders:
+    """Issues and resolves reminders in the store: the sweep's writer."""
+
+    tracker: Tracker
+
+    def history(self, agreement_id: UUID) -> list[Record]:
+        return self.tracker.history(agreement_id)
+
+    def issue(self, reminders: dict[UUID, ReminderIssued], report: SweepReport) -> list[UUID]:
+        """Store these reminders; the ones another writer stored first are skipped.
+
+        All in one write first (the usual case); when the store refuses it because
+        one of them exists already, one by one.
+        """
+        if not reminders:
+            return []
+        try:
+            self.tracker.save(*(Reminder.issue(body) for body in reminders.values()))
+            return list(reminders)
+        except IntegrityError:
+            pass
+        saved: list[UUID] = []
+        for reminder_id, body in reminders.items():
+            try:
+                self.tracker.save(Reminder.issue(body))
+                saved.append(reminder_id)
+            except IntegrityError:
+                log.info("reminder %s was issued by another sweep", reminder_id)
+            except Exception as error:
+                report.problem(f"cannot issue the reminder: {body.message}", error)
+        return saved
+
+    def resolve(self, found: Sequence[Resolution], now: datetime) -> list[UUID]:
+        """Record each resolution; a reminder closed meanwhile (acknowledged, say) is left."""
+        closed: list[UUID] = []
+        for resolution in found:
+            reminder: Any = self.tracker.repository.get(resolution.reminder.id)
+            if not isinstance(reminder, Reminder) or reminder.status != "open":
+                continue
+            reminder.resolve(
+                ReminderResolved(cause=resolution.cause, reason=resolution.reason, at=now)
+            )
+            try:
+                self.tracker.save(reminder)
+                closed.append(reminder.id)
+            except IntegrityError:
+                log.info("reminder %s was closed meanwhile", reminder.id)
+        return closed
+
+
+class RehearsedReminders:
+    """Decides as the store would and records nothing: the preview's writer."""
+
+    tracker: Tracker
+    records: dict[UUID, list[Record]]
+    """Each agreement's records with what the preview would record."""
+
+    def history(self, agreement_id: UUID) -> list[Record]:
+        return self.records.get(agreement_id) or self.tracker.history(agreement_id)
+
+    def issue(self, reminders: dict[UUID, ReminderIssued], report: SweepReport) -> list[UUID]:
+        return list(reminders)
+
+    def resolve(self, found: Sequence[Resolution], now: datetime) -> list[UUID]:
+        return [resolution.reminder.id for resolution in found]
+
+
+def remind(
+    read_models: ReadModels,
+    settings: Settings,
+    report: SweepReport,
+    writer: ReminderWriter,
+    now: datetime,
+) -> None:
+    """Issue what is due on the report's day, then resolve what lost its cause."""
+    issued = issue_due(read_models, settings, report, writer, now)
+    resolve_moot(read_models, settings, report, writer, issued, now)
 
 
 def issue_due(
