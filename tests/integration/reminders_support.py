@@ -19,10 +19,12 @@ from events.cooperation import FollowUpScheduled
 from events.drafting import AgreementKind, Drafted, Renewal
 from events.lifecycle import Signed
 from events.parties import Party, PartyType
+from events.reminders import ReminderRule
 from projections.reminders import ReminderQuery, list_reminders
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import FixedClock
+from tracker.reminders import rules
 from tracker.reminders.aggregate import Reminder
 from tracker.settings import Settings
 from tracker.sweep import SweepReport, sweep
@@ -137,6 +139,37 @@ def open_per_date(read_models: ReadModels, tracker: Tracker) -> dict[object, int
     for row in listed(read_models, tracker, status="open", limit=100_000):
         counts[row.date_id] = counts.get(row.date_id, 0) + 1
     return counts
+
+
+def store_v1_reminder(
+    tracker: Tracker,
+    agreement_id: UUID,
+    rule: ReminderRule,
+    due_on: date,
+    stage: str,
+    issued_on: date,
+    *,
+    key: str = "",
+    title: str = "Cooperation",
+) -> UUID:
+    """A reminder as the store of an earlier version holds it (schema version 1)."""
+    data = {
+        "agreement_id": str(agreement_id),
+        "rule": rule.value,
+        "subject": key,
+        "due_on": due_on.isoformat(),
+        "stage": stage,
+        "message": f"{title} {rule.value} on {due_on} (in some days).",
+        "title": title,
+        "reference": None,
+        "issued_at": datetime.combine(issued_on, datetime.min.time(), UTC).isoformat(),
+    }
+    found = rules.reminder_id(agreement_id, rule, key, due_on, stage)
+    reminder = Reminder._create(
+        Reminder.Created, id=found, type="reminder_issued", schema_version=1, data=data
+    )
+    tracker.save(reminder)
+    return found
 
 
 def stored_reminder_ids(tracker: Tracker) -> list[UUID]:

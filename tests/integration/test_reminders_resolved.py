@@ -7,7 +7,7 @@ writes reminders as that version stored them, and the sweep tidies them up.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,57 +25,27 @@ from tests.integration.reminders_support import (
     read_models,
     resolved,
     signed_agreement,
+    store_v1_reminder,
     sweep_on,
 )
 from tracker.application import Tracker
 from tracker.clock import FixedClock
 from tracker.reminders.aggregate import Reminder
-from tracker.reminders.rules import ReminderPolicy, reminder_id
+from tracker.reminders.rules import ReminderPolicy
 from tracker.settings import Settings
 from tracker.sweep import preview
 
 __all__ = ["read_models"]
 
 
-def store_v1_reminder(
-    tracker: Tracker,
-    agreement_id: UUID,
-    rule: ReminderRule,
-    due_on: date,
-    stage: str,
-    issued_on: date,
-    *,
-    key: str = "",
-    title: str = "Cooperation",
-) -> UUID:
-    """A reminder as the store of an earlier version holds it (schema version 1)."""
-    data = {
-        "agreement_id": str(agreement_id),
-        "rule": rule.value,
-        "subject": key,
-        "due_on": due_on.isoformat(),
-        "stage": stage,
-        "message": f"{title} {rule.value} on {due_on} (in some days).",
-        "title": title,
-        "reference": None,
-        "issued_at": datetime.combine(issued_on, datetime.min.time(), UTC).isoformat(),
-    }
-    found = reminder_id(agreement_id, rule, key, due_on, stage)
-    reminder = Reminder._create(
-        Reminder.Created, id=found, type="reminder_issued", schema_version=1, data=data
-    )
-    tracker.save(reminder)
-    return found
-
-
 def causes(tracker: Tracker, ids: list[UUID]) -> dict[UUID, tuple[str, str]]:
     """How each reminder was closed, read back from the store: (status, reason)."""
     found: dict[UUID, tuple[str, str]] = {}
-    for reminder_id_ in ids:
-        reminder: Any = tracker.repository.get(reminder_id_)
+    for reminder_id in ids:
+        reminder: Any = tracker.repository.get(reminder_id)
         assert isinstance(reminder, Reminder)
         reason = reminder.resolved.reason if reminder.resolved else ""
-        found[reminder_id_] = (reminder.status, reason)
+        found[reminder_id] = (reminder.status, reason)
     return found
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from typer.testing import CliRunner
 
+from events.lifecycle import Terminated
 from tests.integration.reminders_support import (
     PORTFOLIO_DAY,
     PORTFOLIO_DUE,
+    at,
     portfolio,
+    signed_agreement,
     stored_reminder_ids,
 )
 from tracker.application import Tracker
@@ -89,3 +94,31 @@ def test_a_dry_run_prints_each_reminder_it_would_issue_and_records_nothing(
     assert all(line.startswith("would issue: ") for line in lines)
     assert tracker.recorder.max_notification_id() == position
     assert stored_reminder_ids(tracker) == []
+
+
+def test_the_command_prints_one_line_per_reminder_issued_and_resolved(
+    tracker: Tracker, database_url: str, clock: FixedClock
+) -> None:
+    agreement = signed_agreement(
+        tracker,
+        clock,
+        title="Cooperation",
+        reference="IACHR-DPE-2020",
+        signed_on=date(2020, 1, 7),
+        expires_on=date(2024, 6, 13),
+    )
+    code, out, _ = run(database_url, "--today", "2024-06-01")
+    assert code == 0, out
+    assert out.splitlines()[1:] == [
+        "issued: Cooperation (IACHR-DPE-2020) expires on 2024-06-13 (in 12 days)."
+    ]
+    at(clock, date(2024, 6, 2))
+    tracker.record(agreement, Terminated(reason="by mutual consent"), "clerk")
+    code, out, _ = run(database_url, "--today", "2024-06-02")
+    assert code == 0, out
+    summary, *lines = out.splitlines()
+    assert summary.startswith("2024-06-02: 0 reminders issued, 1 resolved, 0 already issued")
+    assert lines == [
+        "resolved: the expiry of Cooperation (IACHR-DPE-2020) on 2024-06-13 (lead-30):"
+        " the agreement was terminated on 2024-06-02"
+    ]
