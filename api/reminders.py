@@ -46,6 +46,10 @@ MAX_ACKNOWLEDGED = 500
 ATTEMPTS = 3
 """Writes tried when reminders change meanwhile (acknowledged or resolved by someone else)."""
 
+BUSY: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "The reminders kept changing; try again"}
+}
+
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 TrackerDep = Annotated[Tracker, Depends(get_tracker)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
@@ -132,7 +136,7 @@ def reminder(reminder_id: ReminderId, tracker: TrackerDep, clock: ClockDep) -> R
     "/reminders/acknowledge",
     response_model=ReminderList,
     summary="Acknowledge several reminders",
-    responses={409: {"model": ErrorResponse, "description": "The reminders kept changing"}},
+    responses=BUSY,
 )
 def acknowledge_many(
     request: Annotated[AcknowledgeRequest, Body()],
@@ -155,7 +159,7 @@ def acknowledge_many(
     "/reminders/{reminder_id}/acknowledge",
     response_model=ReminderDetail,
     summary="Acknowledge a reminder",
-    responses={409: {"model": ErrorResponse, "description": "The reminder kept changing"}},
+    responses=BUSY,
 )
 def acknowledge(
     reminder_id: ReminderId, tracker: TrackerDep, actor: ActorDep, clock: ClockDep

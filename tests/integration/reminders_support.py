@@ -98,6 +98,13 @@ def signed_agreement(
     return state.id
 
 
+def cooperation(tracker: Tracker, clock: FixedClock, **draft: Any) -> UUID:
+    """An agreement titled "Cooperation", signed on 15 September 2021."""
+    return signed_agreement(
+        tracker, clock, title="Cooperation", signed_on=date(2021, 9, 15), **draft
+    )
+
+
 def sweep_on(
     tracker: Tracker,
     read_models: ReadModels,

@@ -127,12 +127,19 @@ def acknowledge(client: TestClient, ids: list[Any], actor: str = "ana") -> Any:
     )
 
 
+def swept_portfolio(
+    client: TestClient, tracker: Tracker, read_models: ReadModels, clock: FixedClock
+) -> list[str]:
+    """The ids of the reminders the portfolio's sweep issued, as listed."""
+    portfolio(tracker, clock)
+    sweep_on(tracker, read_models, clock, PORTFOLIO_DAY)
+    return [i["id"] for i in reminders(client)]
+
+
 def test_several_reminders_are_acknowledged_at_once_and_again_changes_nothing(
     client: TestClient, tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
-    portfolio(tracker, clock)
-    sweep_on(tracker, read_models, clock, PORTFOLIO_DAY)
-    ids = [i["id"] for i in reminders(client)]
+    ids = swept_portfolio(client, tracker, read_models, clock)
     first, second, third = ids[0], ids[1], ids[2]
     client.post(f"/api/reminders/{third}/acknowledge", headers={"X-Actor": "bob"})
     clock.advance(timedelta(hours=1))
@@ -158,9 +165,7 @@ def test_several_reminders_are_acknowledged_at_once_and_again_changes_nothing(
 def test_an_unknown_id_acknowledges_nothing_and_is_named(
     client: TestClient, tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
-    portfolio(tracker, clock)
-    sweep_on(tracker, read_models, clock, PORTFOLIO_DAY)
-    ids = [i["id"] for i in reminders(client)]
+    ids = swept_portfolio(client, tracker, read_models, clock)
     lost, gone = uuid4(), uuid4()
     response = acknowledge(client, [ids[0], lost, ids[1], gone])
     assert response.status_code == 404

@@ -19,6 +19,7 @@ from projections.service import ReadModels
 from tests.integration.reminders_support import (
     AUTOMATIC,
     at,
+    cooperation,
     issued,
     listed,
     open_per_date,
@@ -49,17 +50,15 @@ def causes(tracker: Tracker, ids: list[UUID]) -> dict[UUID, tuple[str, str]]:
     return found
 
 
+def renewing(tracker: Tracker, clock: FixedClock) -> UUID:
+    """Renews automatically on 1 September 2024 unless notice is given by 3 July."""
+    return cooperation(tracker, clock, expires_on=date(2024, 9, 1), renewal=AUTOMATIC)
+
+
 def test_a_terminated_agreement_closes_its_notice_deadline_and_expiry_reminders(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
-    agreement = signed_agreement(
-        tracker,
-        clock,
-        title="Cooperation",
-        signed_on=date(2021, 9, 15),
-        expires_on=date(2024, 9, 1),
-        renewal=AUTOMATIC,
-    )
+    agreement = renewing(tracker, clock)
     old = [
         store_v1_reminder(
             tracker,
@@ -88,11 +87,9 @@ def test_a_terminated_agreement_closes_its_notice_deadline_and_expiry_reminders(
 def test_a_completed_follow_up_closes_every_reminder_of_it(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
-    agreement = signed_agreement(
+    agreement = cooperation(
         tracker,
         clock,
-        title="Cooperation",
-        signed_on=date(2021, 9, 15),
         events=(FollowUpScheduled(occurred_on=date(2024, 1, 5), due_on=date(2024, 5, 20)),),
     )
     (follow_up,) = tracker.state(agreement).follow_ups
@@ -123,14 +120,7 @@ def test_a_completed_follow_up_closes_every_reminder_of_it(
 def test_a_notice_deadline_left_with_four_open_reminders_keeps_none(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
-    agreement = signed_agreement(
-        tracker,
-        clock,
-        title="Cooperation",
-        signed_on=date(2021, 9, 15),
-        expires_on=date(2024, 9, 1),
-        renewal=AUTOMATIC,
-    )
+    agreement = renewing(tracker, clock)
     deadline = date(2024, 7, 3)
     old = [
         store_v1_reminder(
@@ -230,11 +220,9 @@ def test_the_first_sweep_announces_no_date_more_than_the_catch_up_days_past(
 def test_a_dry_run_shows_what_the_sweep_would_resolve_and_resolves_nothing(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
-    agreement = signed_agreement(
+    agreement = cooperation(
         tracker,
         clock,
-        title="Cooperation",
-        signed_on=date(2021, 9, 15),
         expires_on=date(2024, 7, 15),
     )
     sweep_on(tracker, read_models, clock, date(2024, 6, 15))

@@ -3,10 +3,8 @@ trip as stored; a reminder closed twice is refused."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,33 +17,25 @@ from projections.service import ReadModels
 from tests.integration.cli_support import copy_url
 from tests.integration.reminders_support import (
     at,
+    cooperation,
     read_models,
-    signed_agreement,
     store_v1_reminder,
     sweep_on,
 )
+from tests.integration.test_transfer import copy, export_lines
 from tracker.application import Tracker
 from tracker.clock import FixedClock
-from tracker.transfer import ImportRefused, import_events, write_export
+from tracker.transfer import ImportRefused, import_events
 
-__all__ = ["copy_url", "read_models"]
-
-
-@pytest.fixture
-def copy(copy_url: str) -> Iterator[Tracker]:
-    app = Tracker.connect(copy_url, clock=FixedClock(datetime(2031, 1, 1, tzinfo=UTC)))
-    yield app
-    app.close()
+__all__ = ["copy", "copy_url", "read_models"]
 
 
 @pytest.fixture
 def source(tracker: Tracker, read_models: ReadModels, clock: FixedClock) -> Tracker:
     """A follow-up reminder of the first shape and an expiry reminder, both resolved."""
-    agreement = signed_agreement(
+    agreement = cooperation(
         tracker,
         clock,
-        title="Cooperation",
-        signed_on=date(2021, 9, 15),
         expires_on=date(2024, 7, 15),
         events=(FollowUpScheduled(occurred_on=date(2024, 1, 5), due_on=date(2024, 6, 20)),),
     )
@@ -64,12 +54,6 @@ def source(tracker: Tracker, read_models: ReadModels, clock: FixedClock) -> Trac
     tracker.record(agreement, Terminated(reason="by mutual consent"), "clerk")
     assert len(sweep_on(tracker, read_models, clock, date(2024, 6, 17)).resolved) == 2
     return tracker
-
-
-def export_lines(tracker: Tracker) -> list[str]:
-    out = io.StringIO()
-    write_export(tracker, out)
-    return out.getvalue().splitlines()
 
 
 def reminder_lines(lines: list[str]) -> list[dict[str, Any]]:
