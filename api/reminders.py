@@ -145,12 +145,12 @@ def acknowledge_many(
     clock: ClockDep,
 ) -> ReminderList:
     """All or none; each reminder in the order given, as `GET /api/reminders` lists it."""
-    wanted = list(dict.fromkeys(request.ids))
-    found = {reminder_id: _find(tracker, reminder_id) for reminder_id in wanted}
+    found = {reminder_id: _find(tracker, reminder_id) for reminder_id in request.ids}
     missing = [(n, i) for n, i in enumerate(request.ids) if found[i] is None]
     if missing:
         raise _not_found(missing)
-    closed = _acknowledge(tracker, wanted, actor, clock.now())
+    known = [reminder for reminder in found.values() if reminder is not None]
+    closed = _acknowledge(tracker, known, actor, clock.now())
     today = clock.today()
     return ReminderList(items=[item(reminder.row(), today) for reminder in closed])
 
@@ -165,8 +165,7 @@ def acknowledge(
     reminder_id: ReminderId, tracker: TrackerDep, actor: ActorDep, clock: ClockDep
 ) -> ReminderDetail:
     """Records who acknowledged it; a closed reminder is answered as it was closed."""
-    _load(tracker, reminder_id)
-    (closed,) = _acknowledge(tracker, [reminder_id], actor, clock.now())
+    (closed,) = _acknowledge(tracker, [_load(tracker, reminder_id)], actor, clock.now())
     return detail(closed, clock.today())
 
 
@@ -187,23 +186,24 @@ def calendar(tracker: TrackerDep, read_models: ReadModelsDep, clock: ClockDep) -
     )
 
 
-def _acknowledge(tracker: Tracker, ids: list[UUID], actor: str, now: datetime) -> list[Reminder]:
-    """Acknowledge the open ones among these (existing) reminders in one write; all of them after.
+def _acknowledge(
+    tracker: Tracker, found: list[Reminder], actor: str, now: datetime
+) -> list[Reminder]:
+    """Acknowledge the open ones among these reminders in one write; all of them after.
 
     When another writer closes one meanwhile, the write is refused whole and
     tried again with what the store then holds.
     """
     for _ in range(ATTEMPTS):
-        found = [_load(tracker, reminder_id) for reminder_id in ids]
         pending = [reminder for reminder in found if reminder.status == "open"]
         for reminder in pending:
             reminder.acknowledge(ReminderAcknowledged(by=actor, at=now))
         try:
             if pending:
                 tracker.save(*pending)
+            return found
         except IntegrityError:
-            continue
-        return found
+            found = [_load(tracker, reminder.id) for reminder in found]
     raise ApiError(
         409, "reminders_busy", "the reminders kept changing while being acknowledged; try again"
     )

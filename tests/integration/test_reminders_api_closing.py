@@ -3,6 +3,8 @@ acknowledging several reminders at once (all or none, idempotent)."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -195,3 +197,27 @@ def test_a_bad_request_is_422_naming_the_field(
     response = client.post("/api/reminders/acknowledge", json=body)
     assert response.status_code == 422
     assert field in {d["field"] for d in response.json()["error"]["details"]}
+
+
+def test_acknowledging_the_same_reminders_at_once_closes_each_once_all_by_one_writer(
+    client: TestClient, tracker: Tracker, read_models: ReadModels, clock: FixedClock
+) -> None:
+    ids = swept_portfolio(client, tracker, read_models, clock)
+    start = threading.Barrier(4)
+
+    def race(actor: str) -> Any:
+        start.wait(timeout=30)
+        return acknowledge(client, ids, actor=actor)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(race, ["ana", "bob", "carla", "dora"]))
+    assert {answer.status_code for answer in answers} == {200}
+    assert all(answer.json() == answers[0].json() for answer in answers)
+    items = answers[0].json()["items"]
+    assert len({i["acknowledged_by"] for i in items}) == 1
+    for reminder_id in ids:
+        reminder: Any = tracker.repository.get(UUID(reminder_id))
+        assert [type(body).__name__ for body in reminder.bodies] == [
+            "ReminderIssued",
+            "ReminderAcknowledged",
+        ]

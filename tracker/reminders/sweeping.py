@@ -237,14 +237,15 @@ def resolve_moot(
     flagged.update(row.agreement_id for row in issued if row.date_id in open_dates)
     verb = "would resolve" if report.dry_run else "resolved"
     for agreement_id in sorted(flagged):
-        known = {row.id: row for row in views.reminders_of(db, agreement_id)}
-        known.update((row.id, row) for row in issued if row.agreement_id == agreement_id)
+        name = f"agreement {agreement_id}"
         try:
+            known = {row.id: row for row in views.reminders_of(db, agreement_id)}
+            known.update((row.id, row) for row in issued if row.agreement_id == agreement_id)
+            name = next((row.name for row in known.values()), name)
             records = writer.history(agreement_id)
             found = resolutions(list(known.values()), records, report.day, policy)
             closed = set(writer.resolve(found, now))
         except Exception as error:
-            name = next((row.name for row in known.values()), f"agreement {agreement_id}")
             report.problem(f"cannot resolve the reminders of {name}", error)
             continue
         for resolution in found:
