@@ -155,7 +155,7 @@ def assert_served(
     report = sweep(tracker, read_models, Settings(scheduler=False))
     assert [p for p in report.problems if poisoned is None or poisoned not in str(p)] == []
     read_models.catch_up(tracker)
-    reminded = {r["agreement_id"] for r in list_reminders(read_models.db, ReminderQuery())}
+    reminded = {str(r.agreement_id) for r in list_reminders(read_models.db, ReminderQuery())}
     assert others.ids() <= reminded
     assert {s.lag for s in read_models.status(tracker)} == {0}
 

@@ -19,10 +19,12 @@ from events.cooperation import FollowUpScheduled
 from events.drafting import AgreementKind, Drafted, Renewal
 from events.lifecycle import Signed
 from events.parties import Party, PartyType
+from events.reminders import ReminderRule
 from projections.reminders import ReminderQuery, list_reminders
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import FixedClock
+from tracker.reminders import rules
 from tracker.reminders.aggregate import Reminder
 from tracker.settings import Settings
 from tracker.sweep import SweepReport, sweep
@@ -95,6 +97,13 @@ def signed_agreement(
     return state.id
 
 
+def cooperation(tracker: Tracker, clock: FixedClock, **draft: Any) -> UUID:
+    """An agreement titled "Cooperation", signed on 15 September 2021."""
+    return signed_agreement(
+        tracker, clock, title="Cooperation", signed_on=date(2021, 9, 15), **draft
+    )
+
+
 def sweep_on(
     tracker: Tracker,
     read_models: ReadModels,
@@ -115,6 +124,58 @@ def issued(tracker: Tracker, report: SweepReport) -> list[tuple[str, str, date, 
         body = reminder.issued
         found.append((body.title, body.rule.value, body.due_on, body.stage))
     return sorted(found)
+
+
+def resolved(tracker: Tracker, report: SweepReport) -> list[tuple[str, str, date, str, str]]:
+    """What a sweep resolved, read back from the store: (title, rule, due date, stage, cause)."""
+    found = []
+    for reminder_id in report.resolved:
+        reminder: Any = tracker.repository.get(reminder_id)
+        assert isinstance(reminder, Reminder) and reminder.resolved is not None
+        body = reminder.issued
+        found.append(
+            (body.title, body.rule.value, body.due_on, body.stage, reminder.resolved.cause)
+        )
+    return sorted(found)
+
+
+def open_per_date(read_models: ReadModels, tracker: Tracker) -> dict[object, int]:
+    """How many open reminders each date has, as the read model lists them."""
+    counts: dict[object, int] = {}
+    for row in listed(read_models, tracker, status="open", limit=100_000):
+        counts[row.date_id] = counts.get(row.date_id, 0) + 1
+    return counts
+
+
+def store_v1_reminder(
+    tracker: Tracker,
+    agreement_id: UUID,
+    rule: ReminderRule,
+    due_on: date,
+    stage: str,
+    issued_on: date,
+    *,
+    key: str = "",
+    title: str = "Cooperation",
+) -> UUID:
+    """A reminder as the store of an earlier version holds it (schema version 1)."""
+    data = {
+        "agreement_id": str(agreement_id),
+        "rule": rule.value,
+        "subject": key,
+        "due_on": due_on.isoformat(),
+        "stage": stage,
+        "message": f"{title} {rule.value} on {due_on} (in some days).",
+        "title": title,
+        "reference": None,
+        "issued_at": datetime.combine(issued_on, datetime.min.time(), UTC).isoformat(),
+    }
+    found = rules.reminder_id(agreement_id, rule, key, due_on, stage)
+    reminder = Reminder._create(
+        Reminder.Created, id=found, type="reminder_issued", schema_version=1, data=data
+    )
+    tracker.save(reminder)
+    return found
 
 
 def stored_reminder_ids(tracker: Tracker) -> list[UUID]:
@@ -189,14 +250,16 @@ def portfolio(tracker: Tracker, clock: FixedClock) -> None:
 PORTFOLIO_DAY = date(2024, 6, 1)
 PORTFOLIO_DUE = [
     ("Anniversary", "anniversary", date(2024, 6, 10), "lead-14"),
-    ("Automatic", "expiry", date(2024, 8, 15), "lead-90"),
     ("Automatic", "notice_deadline", date(2024, 6, 16), "lead-30"),
     ("Expiring", "expiry", date(2024, 7, 1), "lead-30"),
     ("Follow-ups", "anniversary", date(2024, 5, 20), "lead-14"),
     ("Follow-ups", "follow_up", date(2024, 5, 20), "overdue-2"),
     ("Follow-ups", "follow_up", date(2024, 6, 10), "lead-14"),
 ]
-"""What the rules call for on PORTFOLIO_DAY, as (title, rule, due date, stage)."""
+"""What the rules call for on PORTFOLIO_DAY, as (title, rule, due date, stage).
+
+"Automatic" renews automatically: its notice deadline is reminded of, its expiry is not.
+"""
 
 
 @dataclass

@@ -38,7 +38,7 @@ def reminders_in(database_url: str, *, catch_up: bool) -> dict[str, str]:
         else:
             assert {status.lag for status in read_models.status(tracker)} == {0}
         listed = list_reminders(read_models.db, ReminderQuery())
-        return {str(row["id"]): row["status"] for row in listed}
+        return {str(row.id): row.status for row in listed}
     finally:
         read_models.close()
         tracker.close()

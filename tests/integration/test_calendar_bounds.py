@@ -85,7 +85,7 @@ def test_a_date_that_cannot_be_drawn_is_left_out_and_logged(
     rows = [
         DateRow(agreement, ReminderRule.EXPIRY, date(2025, 1, 1), title="Before"),
         DateRow(agreement, ReminderRule.FOLLOW_UP, date(2025, 2, 1), title=damaged),
-        DateRow(agreement, ReminderRule.EXPIRY, date(2025, 3, 1), title="After", subject="x"),
+        DateRow(agreement, ReminderRule.EXPIRY, date(2025, 3, 1), title="After", key="x"),
     ]
     with caplog.at_level(logging.ERROR, logger="tracker.reminders.calendar"):
         body = build_calendar(rows, datetime(2024, 6, 1, tzinfo=UTC))

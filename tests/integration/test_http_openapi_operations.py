@@ -17,6 +17,7 @@ OPERATION_IDS = {
     ("get", "/api/reminders"): "listReminders",
     ("get", "/api/reminders/{reminder_id}"): "getReminder",
     ("post", "/api/reminders/{reminder_id}/acknowledge"): "acknowledgeReminder",
+    ("post", "/api/reminders/acknowledge"): "acknowledgeReminders",
     ("get", "/api/calendar.ics"): "getCalendar",
     ("get", "/api/schemas/export-line.json"): "getExportLineSchema",
     ("get", "/healthz"): "healthz",

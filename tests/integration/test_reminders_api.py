@@ -44,7 +44,7 @@ def test_the_feed_and_its_filters(
     portfolio(tracker, clock)
     sweep_on(tracker, read_models, clock, PORTFOLIO_DAY)
     items = reminders(client)
-    assert len(items) == 7
+    assert len(items) == 6
     assert all(set(item) >= ITEM_FIELDS for item in items)
     assert {item["status"] for item in items} == {"open"}
     assert [item["due_on"] for item in items] == sorted(item["due_on"] for item in items)
@@ -93,7 +93,7 @@ def test_acknowledge_records_who_and_a_second_time_keeps_the_first(
     assert second.json()["acknowledged_by"] == "ana"
     assert [i["id"] for i in reminders(client, status="acknowledged")] == [reminder_id]
     assert reminder_id not in {i["id"] for i in reminders(client, status="open")}
-    assert len(reminders(client, status="open")) == 6
+    assert len(reminders(client, status="open")) == 5
 
 
 def test_an_unknown_reminder_is_404_and_a_bad_id_422(client: TestClient) -> None:

@@ -79,7 +79,10 @@ def test_a_reminder_is_posted_to_the_standard_webhooks_specification(
     data = posted["data"]
     assert data["id"] == str(reminder_id)
     assert (data["rule"], data["due_on"], data["stage"]) == ("expiry", "2024-06-20", "lead-30")
-    assert data["message"] == "Hooked expires on 2024-06-20 (in 19 days)."
+    assert (data["subject"], data["message"]) == (
+        "expiry of Hooked",
+        "Hooked expires on 2024-06-20.",
+    )
     assert verify(body, headers, SECRET) == posted
     with pytest.raises(WebhookVerificationError):
         Webhook(SECRET).verify(body.replace(b"Hooked", b"Hacked"), headers)

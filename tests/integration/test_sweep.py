@@ -14,8 +14,11 @@ from tests.integration.reminders_support import (
     PORTFOLIO_DUE,
     at,
     issued,
+    listed,
+    open_per_date,
     portfolio,
     read_models,
+    resolved,
     signed_agreement,
     stored_reminder_ids,
     sweep_on,
@@ -43,41 +46,54 @@ def test_a_second_sweep_issues_nothing_new(
     portfolio(tracker, clock)
     first = sweep_on(tracker, read_models, clock, DAY)
     second = sweep_on(tracker, read_models, clock, DAY)
-    assert (len(first.issued), second.issued, second.already_issued) == (7, [], 7)
-    assert len(stored_reminder_ids(tracker)) == 7
+    assert (len(first.issued), second.issued, second.already_issued) == (6, [], 6)
+    assert (first.resolved, second.resolved) == ([], [])
+    assert len(stored_reminder_ids(tracker)) == 6
 
 
-def test_daily_sweeps_issue_each_new_stage_on_its_first_day(
+def test_daily_sweeps_issue_each_new_stage_on_its_first_day_and_close_the_one_before(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
     portfolio(tracker, clock)
     sweep_on(tracker, read_models, clock, DAY)
-    by_day: dict[date, list[tuple[str, str, date, str]]] = {}
+    issued_by_day: dict[date, list[tuple[str, str, date, str]]] = {}
+    resolved_by_day: dict[date, list[tuple[str, str, date, str, str]]] = {}
     for offset in range(1, 30):
         day = DAY + timedelta(days=offset)
-        found = issued(tracker, sweep_on(tracker, read_models, clock, day))
-        if found:
-            by_day[day] = found
-    first, second = date(2024, 5, 20), date(2024, 6, 10)
-    assert by_day == {
+        report = sweep_on(tracker, read_models, clock, day)
+        if report.issued:
+            issued_by_day[day] = issued(tracker, report)
+        if report.resolved:
+            resolved_by_day[day] = resolved(tracker, report)
+        assert set(open_per_date(read_models, tracker).values()) == {1}
+    first, second, notice = date(2024, 5, 20), date(2024, 6, 10), date(2024, 6, 16)
+    assert issued_by_day == {
         date(2024, 6, 4): [("Follow-ups", "follow_up", first, "overdue-3")],
         date(2024, 6, 11): [
             ("Follow-ups", "follow_up", first, "overdue-4"),
             ("Follow-ups", "follow_up", second, "overdue-1"),
         ],
-        date(2024, 6, 17): [("Automatic", "notice_deadline", date(2024, 6, 16), "overdue-1")],
         date(2024, 6, 18): [
             ("Follow-ups", "follow_up", first, "overdue-5"),
             ("Follow-ups", "follow_up", second, "overdue-2"),
         ],
-        date(2024, 6, 24): [
-            ("Automatic", "notice_deadline", date(2024, 6, 16), "overdue-2"),
-            ("Expiring", "expiry", date(2024, 7, 1), "lead-7"),
+        date(2024, 6, 24): [("Expiring", "expiry", date(2024, 7, 1), "lead-7")],
+        date(2024, 6, 25): [("Follow-ups", "follow_up", second, "overdue-3")],
+    }
+    assert resolved_by_day == {
+        date(2024, 6, 4): [("Follow-ups", "follow_up", first, "overdue-2", "superseded")],
+        date(2024, 6, 11): [
+            ("Follow-ups", "follow_up", first, "overdue-3", "superseded"),
+            ("Follow-ups", "follow_up", second, "lead-14", "superseded"),
         ],
-        date(2024, 6, 25): [
-            ("Follow-ups", "follow_up", first, "overdue-6"),
-            ("Follow-ups", "follow_up", second, "overdue-3"),
+        date(2024, 6, 17): [("Automatic", "notice_deadline", notice, "lead-30", "passed")],
+        date(2024, 6, 18): [
+            ("Follow-ups", "follow_up", first, "overdue-4", "superseded"),
+            ("Follow-ups", "follow_up", second, "overdue-1", "superseded"),
         ],
+        date(2024, 6, 20): [("Follow-ups", "anniversary", first, "lead-14", "passed")],
+        date(2024, 6, 24): [("Expiring", "expiry", date(2024, 7, 1), "lead-30", "superseded")],
+        date(2024, 6, 25): [("Follow-ups", "follow_up", second, "overdue-2", "superseded")],
     }
 
 
@@ -94,13 +110,14 @@ def test_after_months_without_a_sweep_it_catches_up_with_the_current_stage_only(
     )
     assert issued(tracker, sweep_on(tracker, read_models, clock, date(2024, 1, 1))) == []
     late = sweep_on(tracker, read_models, clock, date(2024, 12, 28))
-    assert issued(tracker, late) == [
-        ("Gap", "expiry", date(2024, 12, 31), "lead-7"),
-        ("Gap", "follow_up", date(2024, 3, 1), "overdue-44"),
-    ]
+    # The follow-up is months overdue: past the catch-up horizon, it is not announced.
+    assert issued(tracker, late) == [("Gap", "expiry", date(2024, 12, 31), "lead-7")]
     after = sweep_on(tracker, read_models, clock, date(2025, 1, 2))
     assert after.recorded == [(agreement, "expired")]
     assert issued(tracker, after) == []
+    assert resolved(tracker, after) == [
+        ("Gap", "expiry", date(2024, 12, 31), "lead-7", "agreement_ended")
+    ]
     state = tracker.state(agreement)
     assert (state.status, state.ended_on) == ("expired", date(2024, 12, 31))
     last = tracker.history(agreement)[-1]
@@ -174,7 +191,7 @@ def test_an_agreement_enters_into_force_on_its_day(
     assert (state.status, state.in_force_on) == ("in_force", date(2024, 4, 1))
 
 
-def test_moot_dates_are_not_reminded(
+def test_moot_dates_are_not_reminded_and_their_reminders_are_resolved(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
     noticed = signed_agreement(
@@ -198,7 +215,6 @@ def test_moot_dates_are_not_reminded(
     )
     first = sweep_on(tracker, read_models, clock, date(2024, 6, 15))
     assert issued(tracker, first) == [
-        ("Noticed", "expiry", date(2024, 9, 1), "lead-90"),
         ("Noticed", "follow_up", date(2024, 6, 20), "lead-14"),
         ("Noticed", "notice_deadline", date(2024, 7, 3), "lead-30"),
         ("Renewed", "expiry", date(2024, 7, 15), "lead-30"),
@@ -210,8 +226,29 @@ def test_moot_dates_are_not_reminded(
     tracker.record(noticed, FollowUpCompleted(follow_up_id=follow_up.id), "clerk")
     tracker.record(renewed, Renewed(expires_on=date(2025, 7, 15)), "clerk")
     tracker.record(terminated, Terminated(reason="ended by both parties"), "clerk")
-    # Without those events, this day would bring the notice deadline's and the follow-up's
-    # overdue reminders and the 7-day reminders of both July expiries.
+    # Without those events, this day would bring the follow-up's overdue reminder and the
+    # 7-day reminders of both July expiries; "Noticed" now expires, so its expiry is reminded.
     later = sweep_on(tracker, read_models, clock, date(2024, 7, 10))
-    assert issued(tracker, later) == []
+    assert issued(tracker, later) == [("Noticed", "expiry", date(2024, 9, 1), "lead-90")]
+    assert resolved(tracker, later) == [
+        ("Noticed", "follow_up", date(2024, 6, 20), "lead-14", "follow_up_completed"),
+        ("Noticed", "notice_deadline", date(2024, 7, 3), "lead-30", "no_longer_due"),
+        ("Renewed", "expiry", date(2024, 7, 15), "lead-30", "date_moved"),
+        ("Terminated", "expiry", date(2024, 7, 15), "lead-30", "agreement_ended"),
+    ]
+    assert sorted(line for line in later.lines if line.startswith("resolved: ")) == [
+        "resolved: the expiry of Renewed on 2024-07-15 (lead-30): the expiry moved to"
+        " 2025-07-15 by a renewal",
+        "resolved: the expiry of Terminated on 2024-07-15 (lead-30): the agreement was"
+        " terminated on 2024-06-16",
+        "resolved: the follow-up of Noticed on 2024-06-20 (lead-14): the follow-up was"
+        " completed on 2024-06-16",
+        "resolved: the notice deadline of Noticed on 2024-07-03 (lead-30): notice of"
+        " non-renewal was given on 2024-06-16",
+    ]
+    still_open = listed(read_models, tracker, status="open")
+    assert [(row.title, row.rule.value, row.stage) for row in still_open] == [
+        ("Noticed", "expiry", "lead-90")
+    ]
     assert len(stored_reminder_ids(tracker)) == 5
+    assert sweep_on(tracker, read_models, clock, date(2024, 7, 10)).resolved == []

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from typer.testing import CliRunner
 
+from events.lifecycle import Terminated
 from tests.integration.reminders_support import (
     PORTFOLIO_DAY,
     PORTFOLIO_DUE,
+    at,
     portfolio,
+    signed_agreement,
     stored_reminder_ids,
 )
 from tracker.application import Tracker
@@ -29,7 +34,7 @@ def test_the_command_issues_what_day_d_calls_for_then_nothing(
     portfolio(tracker, clock)
     code, out, _ = run(database_url, "--today", PORTFOLIO_DAY.isoformat())
     assert code == 0, out
-    assert out.startswith("2024-06-01: 7 reminders issued, 0 already issued")
+    assert out.startswith("2024-06-01: 6 reminders issued, 0 resolved, 0 already issued")
     found = []
     for reminder_id in stored_reminder_ids(tracker):
         reminder = tracker.repository.get(reminder_id)
@@ -40,8 +45,8 @@ def test_the_command_issues_what_day_d_calls_for_then_nothing(
 
     code, out, _ = run(database_url, "--today", PORTFOLIO_DAY.isoformat())
     assert code == 0, out
-    assert out.startswith("2024-06-01: 0 reminders issued, 7 already issued")
-    assert len(stored_reminder_ids(tracker)) == 7
+    assert out.startswith("2024-06-01: 0 reminders issued, 0 resolved, 6 already issued")
+    assert len(stored_reminder_ids(tracker)) == 6
 
 
 def test_a_bad_date_is_refused_naming_the_option(sqlite_url: str) -> None:
@@ -81,11 +86,39 @@ def test_a_dry_run_prints_each_reminder_it_would_issue_and_records_nothing(
     assert code == 0, out
     summary, *lines = out.splitlines()
     assert summary == (
-        "2024-06-01 (dry run, nothing recorded): 7 reminders would be issued, 0 already issued,"
-        " 0 lifecycle events would be recorded, 0 problems"
+        "2024-06-01 (dry run, nothing recorded): 6 reminders would be issued, 0 would be"
+        " resolved, 0 already issued, 0 lifecycle events would be recorded, 0 problems"
     )
-    assert len(lines) == 7
+    assert len(lines) == 6
     assert "would issue: Expiring expires on 2024-07-01 (in 30 days)." in lines
     assert all(line.startswith("would issue: ") for line in lines)
     assert tracker.recorder.max_notification_id() == position
     assert stored_reminder_ids(tracker) == []
+
+
+def test_the_command_prints_one_line_per_reminder_issued_and_resolved(
+    tracker: Tracker, database_url: str, clock: FixedClock
+) -> None:
+    agreement = signed_agreement(
+        tracker,
+        clock,
+        title="Cooperation",
+        reference="IACHR-DPE-2020",
+        signed_on=date(2020, 1, 7),
+        expires_on=date(2024, 6, 13),
+    )
+    code, out, _ = run(database_url, "--today", "2024-06-01")
+    assert code == 0, out
+    assert out.splitlines()[1:] == [
+        "issued: Cooperation (IACHR-DPE-2020) expires on 2024-06-13 (in 12 days)."
+    ]
+    at(clock, date(2024, 6, 2))
+    tracker.record(agreement, Terminated(reason="by mutual consent"), "clerk")
+    code, out, _ = run(database_url, "--today", "2024-06-02")
+    assert code == 0, out
+    summary, *lines = out.splitlines()
+    assert summary.startswith("2024-06-02: 0 reminders issued, 1 resolved, 0 already issued")
+    assert lines == [
+        "resolved: the expiry of Cooperation (IACHR-DPE-2020) on 2024-06-13 (lead-30):"
+        " the agreement was terminated on 2024-06-02"
+    ]

@@ -85,18 +85,18 @@ def test_a_reminder_that_cannot_be_issued_is_reported_and_the_others_are_issued(
     tracker: Tracker, read_models: ReadModels, clock: FixedClock
 ) -> None:
     portfolio(tracker, clock)
-    store_unchecked(
-        tracker,
-        YEAR_ONE,
-        {"title": "Old follow-up", "kind": "other"},
-        ("signed", YEAR_ONE, {"signatories": []}),
-        ("follow_up_scheduled", YEAR_ONE, {"due_on": "0001-01-01", "description": ""}),
-    )
+    read_models.catch_up(tracker)
+    with read_models.db.transaction() as tx:  # a dates row no follow-up of the store can make
+        tx.execute(
+            "INSERT INTO view_dates VALUES (?, 'follow_up', 'not-a-follow-up', '2024-06-05',"
+            " NULL, 'Odd row', NULL)",
+            (str(uuid4()),),
+        )
     report = sweep_on(tracker, read_models, clock, PORTFOLIO_DAY)
     assert issued(tracker, report) == PORTFOLIO_DUE
     assert report.problems == [
-        "cannot issue the follow_up reminder of Old follow-up:"
-        " due_on: must lie between 1900-01-01 and 2199-12-31"
+        "cannot word the follow-up reminder of Odd row:"
+        " ValueError: badly formed hexadecimal UUID string"
     ]
 
 
@@ -159,17 +159,21 @@ def test_deliveries_go_on_past_a_reminder_that_cannot_be_read(
     portfolio(tracker, clock)
     at(clock, PORTFOLIO_DAY)
     read_models.catch_up(tracker)
-    lost = uuid4()
+    lost, orphan = uuid4(), uuid4()
     with read_models.db.transaction() as tx:  # a read model ahead of (or beside) the store
         tx.execute(
-            "INSERT INTO view_reminders VALUES (?, ?, 'expiry', '', '2024-06-05', 'lead-7',"
-            " 'm', 'Lost', NULL, ?, 'open', NULL, NULL)",
-            (str(lost), str(uuid4()), clock.now().isoformat(timespec="microseconds")),
+            "INSERT INTO view_reminders (id, agreement_id, rule, date_key, due_on, stage,"
+            " subject, title, issued_at, status) VALUES (?, ?, 'expiry', '', '2024-06-05',"
+            " 'lead-7', 'expiry of Lost', 'Lost', ?, 'open')",
+            (str(lost), str(orphan), clock.now().isoformat(timespec="microseconds")),
         )
     report = sweep(tracker, read_models, settings, PORTFOLIO_DAY)
     assert len(report.issued) == len(PORTFOLIO_DUE)
-    assert (report.deliveries, len(receiver.received)) == (7, 7)
-    assert report.problems == [f"cannot deliver reminder {lost}: the store holds no such reminder"]
+    assert (report.deliveries, len(receiver.received)) == (6, 6)
+    assert report.problems == [
+        f"cannot resolve the reminders of Lost: no agreement {orphan}",
+        f"cannot deliver reminder {lost}: the store holds no such reminder",
+    ]
 
 
 # Time travel is explicit

@@ -151,15 +151,15 @@ def test_every_recordable_day_can_be_swept(day: date) -> None:
     assert windows(day, policy)
     for rule in ReminderRule:
         for due_on in (FIRST_DAY, LAST_DAY, day):
-            row = DateRow(AGREEMENT, rule, due_on, title="Cooperation", until=LAST_DAY)
+            row = DateRow(AGREEMENT, rule, due_on, title="Cooperation")
             for reminder in due_for(row, day, policy):
                 assert inside(reminder.due_on)
 
 
 def test_the_calendar_draws_dates_at_and_beyond_the_bounds() -> None:
     rows = [
-        DateRow(AGREEMENT, ReminderRule.FOLLOW_UP, LAST_DAY, subject="last", title="Last day"),
-        DateRow(AGREEMENT, ReminderRule.FOLLOW_UP, date.max, subject="max", title="Old data"),
+        DateRow(AGREEMENT, ReminderRule.FOLLOW_UP, LAST_DAY, key="last", title="Last day"),
+        DateRow(AGREEMENT, ReminderRule.FOLLOW_UP, date.max, key="max", title="Old data"),
         DateRow(AGREEMENT, ReminderRule.EXPIRY, date.min, title="Older data"),
         DateRow(AGREEMENT, ReminderRule.ANNIVERSARY, date(2199, 3, 1), title="No next year"),
         DateRow(AGREEMENT, ReminderRule.NOTICE_DEADLINE, FIRST_DAY, title="First day"),

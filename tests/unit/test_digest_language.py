@@ -50,6 +50,7 @@ def issued(due_on: date, stage: str, rule: ReminderRule = ReminderRule.EXPIRY) -
         rule=rule,
         due_on=due_on,
         stage=stage,
+        subject=f"{rule.value} of IACHR-1",
         message="-",
         title="Cooperation",
         reference="IACHR-1",

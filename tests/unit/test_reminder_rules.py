@@ -1,4 +1,4 @@
-"""The pure reminder rules: stages, lead times, overdue repeats, catch-up, ids."""
+"""The pure reminder rules: stages, lead times, overdue repeats, catch-up, renewal modes, ids."""
 
 from __future__ import annotations
 
@@ -83,27 +83,58 @@ def test_a_passed_date_is_still_reminded_within_the_catch_up_horizon_only() -> N
     assert stages(expiry, EXPIRY + timedelta(days=31)) == []
 
 
-def test_notice_deadline_30_days_ahead_then_weekly_while_overdue_until_expiry() -> None:
-    deadline, expires = date(2024, 10, 1), date(2024, 12, 31)
-    notice = row(ReminderRule.NOTICE_DEADLINE, deadline, until=expires)
+def test_a_notice_deadline_is_reminded_ahead_only() -> None:
+    """Once the deadline has passed nothing can be done until the next period: no nagging."""
+    deadline = date(2024, 10, 1)
+    notice = row(ReminderRule.NOTICE_DEADLINE, deadline)
     history = stages_over(notice, date(2024, 8, 1), date(2025, 1, 31))
-    assert first_days(history) == {
-        "lead-30": date(2024, 9, 1),
-        "overdue-1": date(2024, 10, 2),
-        "overdue-2": date(2024, 10, 9),
-        **{f"overdue-{k}": date(2024, 10, 2) + timedelta(weeks=k - 1) for k in range(3, 14)},
-    }
-    assert max(history) == expires - timedelta(days=1)
+    assert first_days(history) == {"lead-30": date(2024, 9, 1)}
+    assert max(history) == deadline
 
 
-def test_follow_up_14_days_ahead_then_weekly_until_completed() -> None:
-    follow_up = row(ReminderRule.FOLLOW_UP, date(2024, 3, 15), subject="f-1")
+def test_an_expiry_that_renews_automatically_calls_for_no_reminder() -> None:
+    renews = row(ReminderRule.EXPIRY, EXPIRY, renews=True)
+    assert stages_over(renews, EXPIRY - timedelta(days=100), EXPIRY + timedelta(days=40)) == {}
+
+
+def test_follow_up_14_days_ahead_then_weekly_until_the_catch_up_horizon() -> None:
+    follow_up = row(ReminderRule.FOLLOW_UP, date(2024, 3, 15), key="f-1")
     assert stages(follow_up, date(2024, 2, 29)) == []
     assert stages(follow_up, date(2024, 3, 1)) == [(date(2024, 3, 15), "lead-14")]
     assert stages(follow_up, date(2024, 3, 16)) == [(date(2024, 3, 15), "overdue-1")]
     assert stages(follow_up, date(2024, 3, 22)) == [(date(2024, 3, 15), "overdue-1")]
     assert stages(follow_up, date(2024, 3, 23)) == [(date(2024, 3, 15), "overdue-2")]
-    assert stages(follow_up, date(2026, 3, 15)) == [(date(2024, 3, 15), "overdue-105")]
+    assert stages(follow_up, date(2024, 4, 14)) == [(date(2024, 3, 15), "overdue-5")]
+    assert stages(follow_up, date(2024, 4, 15)) == []
+    assert stages(follow_up, date(2026, 3, 15)) == []
+
+
+RULE_DATES = {
+    ReminderRule.ANNIVERSARY: (date(2019, 5, 2), date(2024, 5, 2)),
+    ReminderRule.EXPIRY: (date(2024, 5, 2), date(2024, 5, 2)),
+    ReminderRule.NOTICE_DEADLINE: (date(2024, 5, 2), date(2024, 5, 2)),
+    ReminderRule.FOLLOW_UP: (date(2024, 5, 2), date(2024, 5, 2)),
+}
+"""For each rule: the row's date and the date it stands for in 2024 (the anniversary)."""
+
+
+@pytest.mark.parametrize("rule", list(ReminderRule))
+@pytest.mark.parametrize("catch_up", [0, 1, 30, 45])
+def test_a_date_more_than_the_catch_up_days_past_is_not_announced(
+    rule: ReminderRule, catch_up: int
+) -> None:
+    """The README: a date more than TRACKER_REMINDER_CATCH_UP_DAYS past is not announced,
+    whatever its rule; only the current stage of a date is; a notice deadline not at all."""
+    stored, reminded = RULE_DATES[rule]
+    policy = ReminderPolicy(catch_up_days=catch_up)
+    date_row = row(rule, stored, key="f" if rule is ReminderRule.FOLLOW_UP else "")
+    for late in range(0, catch_up + 60):
+        found = stages(date_row, reminded + timedelta(days=late), policy)
+        if late > catch_up or (late > 0 and rule is ReminderRule.NOTICE_DEADLINE):
+            assert found == [], (late, found)
+        else:
+            assert len(found) == 1, (late, found)
+            assert found[0][0] == reminded
 
 
 def test_anniversary_recurs_each_year_14_days_ahead() -> None:
@@ -145,14 +176,14 @@ def test_lead_times_are_configurable_and_an_empty_list_turns_a_rule_off() -> Non
     assert stages(expiry, EXPIRY - timedelta(days=61), policy) == []
     assert stages(expiry, EXPIRY - timedelta(days=60), policy) == [(EXPIRY, "lead-60")]
     assert stages(expiry, EXPIRY - timedelta(days=10), policy) == [(EXPIRY, "lead-10")]
-    follow_up = row(ReminderRule.FOLLOW_UP, EXPIRY, subject="f")
+    follow_up = row(ReminderRule.FOLLOW_UP, EXPIRY, key="f")
     assert stages(follow_up, EXPIRY + timedelta(days=5), policy) == []
     assert [w.rule for w in windows(EXPIRY, policy)] == [ReminderRule.EXPIRY]
 
 
 def test_the_overdue_period_is_configurable() -> None:
     policy = ReminderPolicy(overdue_every_days=3)
-    follow_up = row(ReminderRule.FOLLOW_UP, date(2024, 3, 15), subject="f")
+    follow_up = row(ReminderRule.FOLLOW_UP, date(2024, 3, 15), key="f")
     assert stages(follow_up, date(2024, 3, 18), policy) == [(date(2024, 3, 15), "overdue-1")]
     assert stages(follow_up, date(2024, 3, 19), policy) == [(date(2024, 3, 15), "overdue-2")]
 
@@ -177,15 +208,7 @@ def test_windows_read_only_dates_that_can_be_due() -> None:
     found = {w.rule: w for w in windows(day, POLICY)}
     assert found[ReminderRule.EXPIRY].due_from == day - timedelta(days=30)
     assert found[ReminderRule.EXPIRY].due_to == day + timedelta(days=90)
-    assert found[ReminderRule.NOTICE_DEADLINE].due_from is None
+    assert found[ReminderRule.NOTICE_DEADLINE].due_from == day
+    assert found[ReminderRule.FOLLOW_UP].due_from == day - timedelta(days=30)
     assert found[ReminderRule.FOLLOW_UP].due_to == day + timedelta(days=14)
     assert len(found[ReminderRule.ANNIVERSARY].month_days) == 45
-
-
-def test_messages_say_what_which_and_when() -> None:
-    expiry = DateRow(AGREEMENT, ReminderRule.EXPIRY, EXPIRY, title="Cooperation", reference="R-1")
-    (reminder,) = due_for(expiry, EXPIRY - timedelta(days=30), POLICY)
-    assert reminder.message == "Cooperation (R-1) expires on 2024-12-31 (in 30 days)."
-    follow_up = row(ReminderRule.FOLLOW_UP, date(2024, 3, 15), subject="f")
-    (late,) = due_for(follow_up, date(2024, 3, 16), POLICY)
-    assert late.message == "Follow-up of Cooperation due on 2024-03-15 (1 day ago)."

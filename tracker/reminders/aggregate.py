@@ -1,4 +1,7 @@
-"""The `Reminder` aggregate: one reminder, its acknowledgement and its deliveries.
+"""The `Reminder` aggregate: one reminder, how it was closed, and its deliveries.
+
+A reminder is open until a person acknowledges it or the tracker resolves it
+(its cause is gone); whichever comes first closes it, and nothing reopens it.
 
 Its id is derived from what it reminds of (see `rules.reminder_id`), so a
 second sweep, a second scheduler or a retry that tries to issue the same
@@ -8,6 +11,7 @@ for the agreement, so stored events never depend on module paths.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -17,9 +21,10 @@ from events.reminders import (
     ReminderAcknowledged,
     ReminderEvent,
     ReminderIssued,
+    ReminderResolved,
     load,
 )
-from tracker.reminders.rules import reminder_id
+from tracker.reminders.rules import ReminderRow, ReminderStatus, id_of
 
 
 def _stored(body: ReminderEvent) -> dict[str, Any]:
@@ -55,10 +60,17 @@ class Reminder(Aggregate):
 
     @classmethod
     def issue(cls, body: ReminderIssued) -> Reminder:
-        id = reminder_id(body.agreement_id, body.rule, body.subject, body.due_on, body.stage)
-        return cls._create(cls.Created, id=id, **_stored(body))
+        return cls._create(cls.Created, id=id_of(body), **_stored(body))
 
     def acknowledge(self, body: ReminderAcknowledged) -> None:
+        self._close(body)
+
+    def resolve(self, body: ReminderResolved) -> None:
+        self._close(body)
+
+    def _close(self, body: ReminderAcknowledged | ReminderResolved) -> None:
+        if self.status != "open":
+            raise ValueError(f"reminder {self.id} is {self.status} already")
         self.trigger_event(self.Recorded, **_stored(body))
 
     def record_attempt(self, body: DeliveryAttempted) -> None:
@@ -79,8 +91,34 @@ class Reminder(Aggregate):
         return next((e for e in self.bodies if isinstance(e, ReminderAcknowledged)), None)
 
     @property
+    def resolved(self) -> ReminderResolved | None:
+        return next((e for e in self.bodies if isinstance(e, ReminderResolved)), None)
+
+    @property
+    def status(self) -> ReminderStatus:
+        """`open`, or how it was closed: `acknowledged` or `resolved`, whichever came first."""
+        for body in self.bodies:
+            if isinstance(body, ReminderAcknowledged):
+                return "acknowledged"
+            if isinstance(body, ReminderResolved):
+                return "resolved"
+        return "open"
+
+    @property
     def attempts(self) -> list[DeliveryAttempted]:
         return [e for e in self.bodies if isinstance(e, DeliveryAttempted)]
+
+    def row(self) -> ReminderRow:
+        """The reminder as the read model holds it, read from the store."""
+        acknowledged, resolved = self.acknowledged, self.resolved
+        return replace(
+            ReminderRow.issued(self.id, self.issued),
+            status=self.status,
+            acknowledged_by=acknowledged.by if acknowledged else None,
+            acknowledged_at=acknowledged.at if acknowledged else None,
+            resolved_at=resolved.at if resolved else None,
+            resolution=resolved.reason if resolved else None,
+        )
 
 
 def _fact(fields: dict[str, Any]) -> dict[str, Any]:

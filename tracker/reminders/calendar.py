@@ -3,7 +3,7 @@
 One all-day event per date row: a yearly recurring event for each
 agreement's signature anniversary (from the first anniversary on), and single
 events for expiries, notice deadlines and open follow-ups. Each event's UID
-is derived from the agreement, the rule and the subject, never from the date,
+is derived from the agreement, the rule and the follow-up, never from the date,
 so when a renewal moves an expiry the calendar app updates the event it
 already has instead of adding a second one.
 
@@ -52,8 +52,8 @@ _SUMMARIES = {
 
 
 def event_uid(row: DateRow) -> str:
-    subject = row.subject or "-"
-    return f"{row.agreement_id}.{row.rule.value}.{subject}@{UID_DOMAIN}"
+    key = row.key or "-"
+    return f"{row.agreement_id}.{row.rule.value}.{key}@{UID_DOMAIN}"
 
 
 def _event(row: DateRow, stamp: datetime) -> Event | None:

@@ -18,11 +18,17 @@ from pydantic import ValidationError
 from events import catalog, digests
 from events.base import EventBody, StoredBody
 from events.digests import DigestPrepared
-from events.reminders import ReminderAcknowledged, ReminderEvent, ReminderIssued, load
+from events.reminders import (
+    ReminderAcknowledged,
+    ReminderEvent,
+    ReminderIssued,
+    ReminderResolved,
+    load,
+)
 from tracker.aggregate import ReferenceIndex
 from tracker.delivery.schedule import digest_id
 from tracker.errors import DomainError
-from tracker.reminders.rules import reminder_id
+from tracker.reminders.rules import id_of
 from tracker.state import Record
 from tracker.timeline import fold
 from tracker.transfer.lines import (
@@ -68,20 +74,20 @@ def reminder_issued(stream: Stream) -> ReminderIssued:
     bodies = [_reminder_body(numbered) for numbered in stream.lines]
     issued = bodies[0]
     assert isinstance(issued, ReminderIssued), "the sequence check puts it first"
-    derived = reminder_id(
-        issued.agreement_id, issued.rule, issued.subject, issued.due_on, issued.stage
-    )
+    derived = id_of(issued)
     if derived != stream.id:
         message = f"a reminder's id is derived from what it reminds of: {derived}, not {stream.id}"
         raise Refused(stream.first, "id", message)
-    acknowledgements = [
+    closings = [
         numbered
         for numbered, body in zip(stream.lines, bodies, strict=True)
-        if isinstance(body, ReminderAcknowledged)
+        if isinstance(body, ReminderAcknowledged | ReminderResolved)
     ]
-    if len(acknowledgements) > 1:
-        message = f"a reminder is acknowledged once; line {acknowledgements[0].number} did"
-        raise Refused(acknowledgements[1].number, "type", message)
+    if len(closings) > 1:
+        message = (
+            f"a reminder is closed once (acknowledged or resolved); line {closings[0].number} did"
+        )
+        raise Refused(closings[1].number, "type", message)
     return issued
 
 

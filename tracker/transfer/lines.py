@@ -91,7 +91,7 @@ class StoredLine(_Line):
 
 
 class ReminderLine(StoredLine):
-    """A reminder event: issued, acknowledged, or one webhook delivery attempt."""
+    """A reminder event: issued, acknowledged, resolved, or one webhook delivery attempt."""
 
     KIND = "reminder"
     TYPES = REMINDER_EVENT_TYPES
