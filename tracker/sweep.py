@@ -2,8 +2,8 @@
 
 1. Bring the read models up to date (the dates read model is the input).
 2. Record what time did to agreements whose dates have come: entry into
-   force, expiry or automatic renewal (`reminders.consequences`), recorded by
-   "scheduler" and dated the day it happened.
+   force, expiry or automatic renewal (`derived.derive`), recorded by
+   "scheduler" and dated the day it happened; never one a person retracted.
 3. Issue every reminder due that day and not issued yet (`reminders.rules`).
    A reminder's id is derived from (agreement, rule, subject, due date,
    stage), so a concurrent sweep, a second scheduler or a retry can never
@@ -45,18 +45,18 @@ from projections.dates import dates_of
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
+from tracker.derived import DERIVER, derive
 from tracker.errors import DomainError, StaleVersion, SweepInFuture, WriteConflict, explain
 from tracker.reminders.aggregate import Reminder
-from tracker.reminders.consequences import consequences
 from tracker.reminders.rules import DateRow, due_for, windows
 from tracker.settings import Settings
 from tracker.state import AgreementState, Record
-from tracker.timeline import Moment, decide
+from tracker.timeline import Moment, decide, fold
 from tracker.webhooks import Deliveries, deliver
 
 log = logging.getLogger(__name__)
 
-ACTOR = "scheduler"
+ACTOR = DERIVER
 
 
 @dataclass
@@ -148,9 +148,10 @@ def record_consequences(
     for agreement_id in passed:
         name = f"agreement {agreement_id}"
         try:
-            state = tracker.state(agreement_id)
+            records = tracker.history(agreement_id)
+            state = fold(records)
             name = state.display_name
-            for body in consequences(state, report.day):
+            for body in derive(state, records, report.day):
                 state = writer.record(state, body)
                 report.recorded.append((agreement_id, body.type_name()))
                 report.lines.append(f"{verb}: {_happened(name, body)}")
