@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from events.base import EventBody, Name, Sha256, Text, Url, Version
 
@@ -40,11 +40,12 @@ class Voided(EventBody):
     WORDS: ClassVar[str] = "the voiding"
     reason: Text
 
-    @model_validator(mode="after")
-    def _says_why(self) -> Voided:
-        if not self.reason.strip():
+    @field_validator("reason")
+    @classmethod
+    def _says_why(cls, reason: str) -> str:
+        if not reason.strip():
             raise ValueError("a voiding needs a reason")
-        return self
+        return reason
 
 
 class Retracted(EventBody):

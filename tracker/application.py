@@ -294,8 +294,10 @@ class Tracker(Application[UUID]):
                 claim: Any = self.mapper.to_domain_event(notification)
                 current = ReferenceIndex.id_for(claim.reference)
                 if current != claim.originator_id and current not in self.repository:
-                    with suppress(IntegrityError):
-                        self.save(ReferenceIndex.claim(claim.reference, claim.agreement_id))
+                    old: Any = self.repository.get(claim.originator_id)
+                    if old.agreement_id is not None:  # a released claim stays released
+                        with suppress(IntegrityError):
+                            self.save(ReferenceIndex.claim(old.reference, old.agreement_id))
             position = claims[-1].id
 
     def _replay(self, idempotency: Idempotency | None) -> AgreementState | None:

@@ -11,7 +11,7 @@ fact that makes one impossible withdraws it in the same write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
@@ -128,13 +128,75 @@ def _before_the_draft(first: Record, timeline: list[Record]) -> DomainError:
     return NotYetDrafted(first.type, first.occurred_on, draft.occurred_on if draft else None)
 
 
+@dataclass(frozen=True)
+class Settled:
+    """A timeline folded with derived events giving way to facts (see `settle`)."""
+
+    walked: Walked
+    """The last walk: the state, or the failure no derived event could lift."""
+    gave_way: dict[int, Record]
+    """The derived events left out, by version."""
+    tried: frozenset[int]
+    """Of those, the ones left out because a fact after them failed."""
+    first: Walked | None
+    """The first failure of a fact, if one failed."""
+
+
+def settle(
+    timeline: list[Record],
+    *,
+    left_out: Mapping[int, Record] | None = None,
+    judge: frozenset[Key] | None = None,
+    keep: frozenset[int] = frozenset(),
+) -> Settled:
+    """Fold an effective timeline in which derived events give way to facts.
+
+    A derived event that cannot happen where it stands is left out; when a
+    fact cannot happen, the latest derived event before it is left out, in
+    case it is what stands in the way, and the walk starts again. Derived
+    events in `keep` (being recorded) never give way.
+    """
+    gave_way = dict(left_out or {})
+    tried: set[int] = set()
+    first: Walked | None = None
+    while True:
+        walked = walk([r for r in timeline if r.version not in gave_way], judge=judge)
+        failed = walked.failed
+        if failed is None:
+            break
+        if is_derived(failed) and failed.version not in keep:
+            gave_way[failed.version] = failed
+            continue
+        first = first or walked
+        ahead = timeline[: timeline.index(failed)]
+        prior = next(
+            (
+                r
+                for r in reversed(ahead)
+                if is_derived(r) and r.version not in keep and r.version not in gave_way
+            ),
+            None,
+        )
+        if prior is None:
+            break
+        gave_way[prior.version] = prior
+        tried.add(prior.version)
+    return Settled(walked, gave_way, frozenset(tried), first)
+
+
 def fold(records: Sequence[Record], *, blame: frozenset[int] = frozenset()) -> AgreementState:
     """The state the effective timeline leads to, or the error that makes it impossible.
 
-    With `blame`, the versions being added: when one of them breaks an older
-    event, the error says so rather than pointing at the older event.
+    Derived events give way to facts (`settle`). With `blame`, the versions
+    being added (by the sweep): nothing gives way, and when one of them breaks
+    an older event, the error says so rather than pointing at the older event.
     """
-    walked = walk(effective(records))
+    timeline = effective(records)
+    if blame:
+        walked = walk(timeline)
+    else:
+        settled = settle(timeline)
+        walked = settled.first or settled.walked
     if walked.error is not None:
         raise _blamed(walked, records, blame)
     return walked.state
@@ -159,12 +221,8 @@ def view(
 
     A retraction or a `drafted_on` correction known by then applies whatever
     the date asked for: it corrects the record, it did not happen in the
-    world. A version is seen with what the tracker derived in the same write
-    (the withdrawals a fact caused), as a moment is. None when the agreement
-    did not exist yet at that point.
+    world. None when the agreement did not exist yet at that point.
     """
-    if version is not None:
-        version = _end_of_write(records, version)
     known = [
         r
         for r in records
@@ -174,21 +232,11 @@ def view(
     dated = [r for r in _counted(known) if as_of is None or r.occurred_on <= as_of]
     if not dated or dated[0].version != 1:
         return None
-    walked = walk(sorted(dated, key=_order))
+    settled = settle(sorted(dated, key=_order))
+    walked = settled.first or settled.walked
     if walked.error is not None:
         raise walked.error
     return walked.state
-
-
-def _end_of_write(records: Sequence[Record], version: int) -> int:
-    """The last version the tracker recorded with `version`, in the same write."""
-    at = next((r.recorded_at for r in records if r.version == version), None)
-    for record in records:
-        if record.version > version:
-            if record.recorded_at != at or record.recorded_by != DERIVER:
-                break
-            version = record.version
-    return version
 
 
 def decide_draft(agreement_id: UUID, body: Drafted, moment: Moment) -> Record:
@@ -240,60 +288,54 @@ def _reconciled(
 ) -> tuple[list[Record], AgreementState]:
     """A person's records, with the withdrawals of the derived events they make impossible.
 
-    A derived event is withdrawn when the new facts make it fail where it
-    stands, or no longer justified there (it was before). When a fact fails
-    after a derived event, the latest derived event before it is withdrawn in
-    case it is what stands in the way; such a trial holds only if the facts,
-    once recorded, no longer call for that event, so the sweep will not
-    record it again. Otherwise the fact is refused as it was first.
+    A derived event is withdrawn when it gives way to the new facts (`settle`),
+    or when it is no longer justified where it stands (it was before). One
+    left out only because a fact failed after it is withdrawn only if the
+    facts, once recorded, no longer call for it, so the sweep will not record
+    it again; otherwise the fact is refused as it was first.
     """
     blame = frozenset(r.version for r in new)
+    candidate = [*records, *new]
+    timeline = effective(candidate)
+    refused = withdrawn_by_people(candidate)
     withdrawn: dict[int, Record] = {}
     tried: set[int] = set()
-    refusal: DomainError | None = None
+    refusal: Walked | None = None
     before: frozenset[int] | None = None
     while True:
-        retractions = [
-            Record(
-                new[0].agreement_id,
-                new[-1].version + i,
-                new[0].occurred_on,
-                moment.at,
-                DERIVER,
-                withdrawal(target, new[0], records),
-            )
-            for i, target in enumerate(withdrawn.values(), start=1)
-        ]
-        candidate = [*records, *new, *retractions]
-        timeline = effective(candidate)
-        refused = withdrawn_by_people(candidate)
-        walked = walk(timeline, judge=refused)
-        failed = walked.failed
-        if failed is not None:
-            if is_derived(failed) and failed.version not in blame:
-                withdrawn[failed.version] = failed
-                continue
-            refusal = refusal or _blamed(walked, candidate, blame)
-            ahead = timeline[: timeline.index(failed)]
-            prior = next(
-                (r for r in reversed(ahead) if is_derived(r) and r.version not in blame), None
-            )
-            if prior is None:
-                raise refusal
-            withdrawn[prior.version] = prior
-            tried.add(prior.version)
-            continue
-        if before is None and walked.unjustified - blame:
-            before = walk(effective(records), judge=withdrawn_by_people(records)).unjustified
-        fresh = walked.unjustified - blame - (before or frozenset())
-        if fresh:
-            withdrawn.update({r.version: r for r in records if r.version in fresh})
-            continue
-        if refusal is not None:
-            wanted = called_for(walked.state, moment.today, refused)
-            if any(key(withdrawn[v].body) in wanted for v in tried):
-                raise refusal
-        return [*new, *retractions], walked.state
+        settled = settle(timeline, left_out=withdrawn, judge=refused, keep=blame)
+        refusal = refusal or settled.first
+        if settled.walked.failed is not None:
+            assert refusal is not None
+            raise _blamed(refusal, candidate, blame)
+        withdrawn, tried = settled.gave_way, tried | settled.tried
+        unjustified = settled.walked.unjustified - blame
+        if unjustified and before is None:
+            old = effective(records)
+            before = settle(old, judge=withdrawn_by_people(records)).walked.unjustified
+        fresh = unjustified - (before or frozenset())
+        if not fresh:
+            break
+        withdrawn.update({r.version: r for r in timeline if r.version in fresh})
+    state = settled.walked.state
+    if refusal is not None:
+        wanted = called_for(state, moment.today, refused)
+        if any(key(withdrawn[v].body) in wanted for v in tried):
+            raise _blamed(refusal, candidate, blame)
+    retractions = [
+        Record(
+            new[0].agreement_id,
+            new[-1].version + i,
+            new[0].occurred_on,
+            moment.at,
+            DERIVER,
+            withdrawal(target, new[0], records),
+        )
+        for i, target in enumerate(withdrawn.values(), start=1)
+    ]
+    for retraction in retractions:
+        state = evolve(state, retraction)
+    return [*new, *retractions], state
 
 
 def _occurred_on(body: EventBody, moment: Moment) -> date:
