@@ -141,6 +141,11 @@ class Settled:
     first: Walked | None
     """The first failure of a fact, if one failed."""
 
+    @property
+    def outcome(self) -> Walked:
+        """The state reached, or else the failure to report: the first a fact met."""
+        return self.walked if self.walked.failed is None else self.first or self.walked
+
 
 def settle(
     timeline: list[Record],
@@ -195,8 +200,7 @@ def fold(records: Sequence[Record], *, blame: frozenset[int] = frozenset()) -> A
     if blame:
         walked = walk(timeline)
     else:
-        settled = settle(timeline)
-        walked = settled.first or settled.walked
+        walked = settle(timeline).outcome
     if walked.error is not None:
         raise _blamed(walked, records, blame)
     return walked.state
@@ -232,8 +236,7 @@ def view(
     dated = [r for r in _counted(known) if as_of is None or r.occurred_on <= as_of]
     if not dated or dated[0].version != 1:
         return None
-    settled = settle(sorted(dated, key=_order))
-    walked = settled.first or settled.walked
+    walked = settle(sorted(dated, key=_order)).outcome
     if walked.error is not None:
         raise walked.error
     return walked.state

@@ -206,6 +206,29 @@ def test_a_backdated_renewal_withdraws_the_schedulers_expiry_in_the_same_write(
     ]
 
 
+def test_a_renewal_on_the_expiry_day_replaces_the_expiry_in_every_read_model(
+    client: TestClient, tracker: Tracker, read_models: ReadModels, clock: FixedClock
+) -> None:
+    expiring = signed_agreement(
+        tracker,
+        clock,
+        title="Renewed that day",
+        signed_on=date(2022, 3, 1),
+        expires_on=date(2024, 3, 1),
+    )
+    sweep_on(tracker, read_models, clock, date(2024, 6, 1))
+    assert listed(client, status="expired") == {str(expiring)}
+
+    renewal = {"type": "renewed", "occurred_on": "2024-03-01", "expires_on": "2026-03-01"}
+    assert accepted(client, str(expiring), renewal)["status"] == "in_force"
+
+    assert listed(client, status="in_force") == {str(expiring)}
+    assert client.get("/readyz").status_code == 200, "no read model parked it"
+    read_models.rebuild(tracker)
+    assert listed(client, status="in_force") == {str(expiring)}
+    assert client.get("/readyz").status_code == 200
+
+
 def test_a_nested_complementary_agreement_is_checked_against_its_parent(
     client: TestClient,
 ) -> None:

@@ -270,10 +270,14 @@ class TestDerivedEvents:
         (again,) = timeline.sweep()
         assert (again.type, again.occurred_on) == ("expired", EXPIRES_ON)
 
-    def test_a_version_in_the_middle_of_a_write_shows_the_whole_write(self) -> None:
+    @pytest.mark.parametrize("renewed_on", [date(2025, 1, 15), EXPIRES_ON])
+    def test_the_fact_alone_before_its_withdrawals_reads_with_the_expiry_giving_way(
+        self, renewed_on: date
+    ) -> None:
         timeline, _ = expired_by_the_sweep()
         renewal, _withdrawal = timeline.record(
-            Renewed(occurred_on=date(2025, 1, 15), expires_on=RENEWED_TO)
+            Renewed(occurred_on=renewed_on, expires_on=RENEWED_TO)
         ).records
         state = view(timeline.records, version=renewal.version)
-        assert state is not None and state.status is Status.IN_FORCE
+        assert state is not None
+        assert (state.status, state.expires_on) == (Status.IN_FORCE, RENEWED_TO)
