@@ -197,10 +197,7 @@ def fold(records: Sequence[Record], *, blame: frozenset[int] = frozenset()) -> A
     an older event, the error says so rather than pointing at the older event.
     """
     timeline = effective(records)
-    if blame:
-        walked = walk(timeline)
-    else:
-        walked = settle(timeline).outcome
+    walked = walk(timeline) if blame else settle(timeline).outcome
     if walked.error is not None:
         raise _blamed(walked, records, blame)
     return walked.state
