@@ -207,10 +207,17 @@ class StoredBody(Body):
     """A body the store keeps: named by its `type` field, stored with its schema version."""
 
     SCHEMA_VERSION: ClassVar[int] = 1
+    WORDS: ClassVar[str] = ""
+    """How a message names an event of this type ("the signature"); see `words`."""
 
     @classmethod
     def type_name(cls) -> str:
         return str(cls.model_fields["type"].default)
+
+    @classmethod
+    def words(cls) -> str:
+        """The type in words for people: `WORDS`, or else its name with spaces."""
+        return cls.WORDS or cls.type_name().replace("_", " ")
 
 
 class EventBody(StoredBody):

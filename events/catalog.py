@@ -31,7 +31,7 @@ from events.lifecycle import (
     Terminated,
 )
 from events.parties import PartyAdded, PartyWithdrawn
-from events.records import DocumentAttached, NoteAdded, Retracted
+from events.records import DocumentAttached, NoteAdded, Retracted, Voided
 
 RecordableEvent = Annotated[
     PartyAdded
@@ -49,6 +49,7 @@ RecordableEvent = Annotated[
     | Suspended
     | Resumed
     | Terminated
+    | Voided
     | NoteAdded
     | DocumentAttached
     | Retracted,

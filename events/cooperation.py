@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import model_validator
@@ -21,12 +21,14 @@ class ComplementaryAgreementAdded(EventBody):
     """
 
     type: Literal["complementary_agreement_added"] = "complementary_agreement_added"
+    WORDS: ClassVar[str] = "a complementary agreement"
     agreement: Drafted
     child_id: SkipJsonSchema[UUID | None] = None
 
 
 class PersonnelExchanged(EventBody):
     type: Literal["personnel_exchanged"] = "personnel_exchanged"
+    WORDS: ClassVar[str] = "an exchange of personnel"
     person: Name
     from_party: Name
     to_party: Name
@@ -56,6 +58,7 @@ class ActivityCategory(StrEnum):
 
 class ActivityRecorded(EventBody):
     type: Literal["activity_recorded"] = "activity_recorded"
+    WORDS: ClassVar[str] = "an activity"
     category: ActivityCategory
     title: Name
     description: Text = ""
@@ -63,11 +66,13 @@ class ActivityRecorded(EventBody):
 
 class FollowUpScheduled(EventBody):
     type: Literal["follow_up_scheduled"] = "follow_up_scheduled"
+    WORDS: ClassVar[str] = "a follow-up"
     due_on: Day
     description: Text = ""
 
 
 class FollowUpCompleted(EventBody):
     type: Literal["follow_up_completed"] = "follow_up_completed"
+    WORDS: ClassVar[str] = "a follow-up's completion"
     follow_up_id: UUID
     outcome: Text = ""

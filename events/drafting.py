@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -38,10 +38,29 @@ class Renewal(Body):
         return self
 
 
+class ProvisionKind(StrEnum):
+    COMPLEMENTARY_AGREEMENTS = "complementary_agreements"
+    PERSONNEL_EXCHANGE = "personnel_exchange"
+    INFORMATION_EXCHANGE = "information_exchange"
+    OTHER = "other"
+
+
+class Provision(Body):
+    """A clause of the agreement's text: something the parties may or will do under it.
+
+    Not an event: a provision for exchanging personnel says the parties may,
+    `personnel_exchanged` records that they did.
+    """
+
+    kind: ProvisionKind
+    text: Text
+
+
 class Drafted(EventBody):
     """The first event of every agreement; its body is the draft request."""
 
     type: Literal["drafted"] = "drafted"
+    WORDS: ClassVar[str] = "the draft"
     reference: Name | None = None
     title: Name
     kind: AgreementKind
@@ -50,6 +69,7 @@ class Drafted(EventBody):
     areas: list[Name] = items()
     expires_on: Day | None = None
     renewal: Renewal = Renewal()
+    provisions: list[Provision] = items()
     parent_id: UUID | None = None
 
 
@@ -58,8 +78,11 @@ class AmendableTerms(Body):
 
     Null and absent mean the same so that an amendment read back from the store,
     where every field is written, changes exactly what it changed when recorded.
+    `drafted_on` corrects the date of the draft itself: a correction of the
+    record, so it moves the draft whatever the amendment's own date.
     """
 
+    drafted_on: Day | None = None
     title: Name | None = None
     purpose: Text | None = None
     areas: list[Name] | None = Field(default=None, max_length=200)
@@ -75,5 +98,6 @@ class AmendableTerms(Body):
 
 class Amended(EventBody):
     type: Literal["amended"] = "amended"
+    WORDS: ClassVar[str] = "an amendment"
     description: Text = ""
     changes: AmendableTerms

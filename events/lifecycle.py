@@ -25,6 +25,7 @@ class Signed(EventBody):
 
     SCHEMA_VERSION: ClassVar[int] = 2
     type: Literal["signed"] = "signed"
+    WORDS: ClassVar[str] = "the signature"
     place: Name | None = None
     signatories: list[Signatory] = items()
     attendees: list[Attendee] = items()
@@ -38,6 +39,7 @@ class Signed(EventBody):
 
 class EnteredIntoForce(EventBody):
     type: Literal["entered_into_force"] = "entered_into_force"
+    WORDS: ClassVar[str] = "the entry into force"
 
 
 MAX_PERIODS = 12 * (LAST_DAY.year - FIRST_DAY.year + 1)
@@ -54,6 +56,7 @@ class Renewed(EventBody):
 
     SCHEMA_VERSION: ClassVar[int] = 2
     type: Literal["renewed"] = "renewed"
+    WORDS: ClassVar[str] = "a renewal"
     expires_on: Day
     periods: int = Field(default=1, ge=1, le=MAX_PERIODS)
 
@@ -66,21 +69,25 @@ class NoticeGiven(EventBody):
     """Notice of non-renewal: the agreement will end at its expiry date."""
 
     type: Literal["notice_given"] = "notice_given"
+    WORDS: ClassVar[str] = "a notice of non-renewal"
     by_party: Name
     reason: Text = ""
 
 
 class Suspended(EventBody):
     type: Literal["suspended"] = "suspended"
+    WORDS: ClassVar[str] = "a suspension"
     reason: Text = ""
 
 
 class Resumed(EventBody):
     type: Literal["resumed"] = "resumed"
+    WORDS: ClassVar[str] = "a resumption"
 
 
 class Terminated(EventBody):
     type: Literal["terminated"] = "terminated"
+    WORDS: ClassVar[str] = "the termination"
     reason: Text = ""
 
 
@@ -88,3 +95,4 @@ class Expired(EventBody):
     """Recorded by the scheduler when an expiry date passes without renewal."""
 
     type: Literal["expired"] = "expired"
+    WORDS: ClassVar[str] = "the expiry"

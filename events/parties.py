@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from events.base import Body, CountryCode, EventBody, Name
 
@@ -34,9 +34,11 @@ class Party(Body):
 
 class PartyAdded(EventBody):
     type: Literal["party_added"] = "party_added"
+    WORDS: ClassVar[str] = "a new party"
     party: Party
 
 
 class PartyWithdrawn(EventBody):
     type: Literal["party_withdrawn"] = "party_withdrawn"
+    WORDS: ClassVar[str] = "a party's withdrawal"
     party_name: Name

@@ -2,7 +2,7 @@
 
 One row per (agreement, rule, subject), recomputed from the agreement's state
 after its events: a renewal moves the expiry row, a notice removes the notice
-deadline, an ended agreement keeps none, a completed follow-up drops out.
+deadline, an ended or voided agreement keeps none, a completed follow-up drops out.
 A date that would fall outside the recordable days (a notice deadline before
 1900, from a history recorded before the bounds) has no row: none is due.
 """
@@ -17,7 +17,7 @@ from projections.db import Tx
 from tracker.state import AgreementState, Status
 
 BOUND = frozenset({Status.SIGNED, Status.IN_FORCE, Status.SUSPENDED})
-ENDED = frozenset({Status.EXPIRED, Status.TERMINATED})
+ENDED = frozenset({Status.EXPIRED, Status.TERMINATED, Status.VOIDED})
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ each agreement from the store for each batch would cost one query per
 agreement and a fold of its whole history; instead the aggregates seen
 recently are kept with their state, and each new event is applied with the
 domain's own `evolve` when it lands at the end of the effective timeline (the
-usual case). A backdated event or a retraction reorders the timeline, so
-those refold the whole history with `fold`. An aggregate is reloaded from the
+usual case). A backdated event or a retraction reorders the timeline, and a
+derived event may give way to a new one, so those refold the whole history
+with `fold`. An aggregate is reloaded from the
 repository (at the event's version, never ahead of the log) when it was
 evicted, or when the cached copy is not exactly one version behind the event.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +30,7 @@ from events.records import Retracted
 from projections.failures import transient
 from tracker.aggregate import Agreement
 from tracker.application import Tracker
+from tracker.errors import DomainError
 from tracker.lifecycle import evolve
 from tracker.state import AgreementState
 from tracker.timeline import effective
@@ -48,11 +51,12 @@ class Folded:
     def follow(self, event: Any) -> None:
         self.agreement = event.mutate(self.agreement)
         record = self.agreement.records[-1]
-        if isinstance(record.body, Retracted) or record.occurred_on < self.last_day:
-            refolded = Folded.of(self.agreement)
-            self.state, self.last_day = refolded.state, refolded.last_day
-        else:
-            self.state, self.last_day = evolve(self.state, record), record.occurred_on
+        if not (isinstance(record.body, Retracted) or record.occurred_on < self.last_day):
+            with suppress(DomainError):  # a derived event gives way to it: the fold decides
+                self.state, self.last_day = evolve(self.state, record), record.occurred_on
+                return
+        refolded = Folded.of(self.agreement)
+        self.state, self.last_day = refolded.state, refolded.last_day
 
 
 class AgreementFolds:

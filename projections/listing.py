@@ -85,9 +85,10 @@ class AgreementQuery(BaseModel):
 
     A signature filter matches only signed agreements, an expiry filter only
     agreements with an expiry date. `status` and `kind` may be repeated (any
-    of the values). `party`, `country` and `party_type` must hold for one and
-    the same party. `q` and `party` fold case, accents and compatibility forms
-    and take each word as a prefix.
+    of the values); without `status`, voided agreements are left out. `party`,
+    `country` and `party_type` must hold for one and the same party. `q` and
+    `party` fold case, accents and compatibility forms and take each word as a
+    prefix.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -250,6 +251,8 @@ def conditions(db: ViewDB, query: AgreementQuery) -> list[Condition]:
         if values:
             chosen = sorted({value.value for value in values})
             found.append(_indexed(f"a.{name} IN ({', '.join('?' * len(chosen))})", chosen))
+    if not query.status:
+        found.append(Condition("a.status <> ?", [Status.VOIDED.value]))
     if query.parent_id is not None:
         found.append(_indexed("a.parent_id = ?", [str(query.parent_id)]))
     if query.expires_before is not None:

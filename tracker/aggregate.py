@@ -163,19 +163,38 @@ class ReferenceIndex(Aggregate):
     """Claims a reference for one agreement; its id is derived from the reference.
 
     Saved in the same write as the agreement, so two agreements racing for one
-    reference cannot both be stored: the second insert of this id fails.
+    reference cannot both be stored: the second insert of this id fails. A
+    voided agreement releases its claim in the write that voids it, and a
+    later agreement claims the same stream again (a race for it fails the
+    same way, on the stream's next version).
     """
 
     TOPIC = "tracker:ReferenceIndex"
+    CLAIMED = "reference_claimed"
+    RELEASED = "reference_released"
 
     class Created(Aggregate.Created):
         TOPIC = "tracker:ReferenceIndex.Claimed"
         reference: str
         agreement_id: UUID
 
+    class Recorded(Aggregate.Event):
+        """Released by its agreement (`RELEASED`) or claimed again (`CLAIMED`)."""
+
+        TOPIC = "tracker:ReferenceIndex.Recorded"
+        type: str
+        reference: str
+        agreement_id: UUID
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, ReferenceIndex)
+            held = self.type == ReferenceIndex.CLAIMED
+            aggregate.reference = self.reference
+            aggregate.agreement_id = self.agreement_id if held else None
+
     def __init__(self, reference: str, agreement_id: UUID) -> None:
         self.reference = reference
-        self.agreement_id = agreement_id
+        self.agreement_id: UUID | None = agreement_id
 
     @staticmethod
     def id_for(reference: str) -> UUID:
@@ -189,6 +208,17 @@ class ReferenceIndex(Aggregate):
             id=cls.id_for(reference),
             reference=reference,
             agreement_id=agreement_id,
+        )
+
+    def release(self, agreement_id: UUID) -> None:
+        self.trigger_event(
+            self.Recorded, type=self.RELEASED, reference=self.reference, agreement_id=agreement_id
+        )
+
+    def claim_again(self, reference: str, agreement_id: UUID) -> None:
+        """Claimed by `agreement_id`, which writes the reference as `reference`."""
+        self.trigger_event(
+            self.Recorded, type=self.CLAIMED, reference=reference, agreement_id=agreement_id
         )
 
 

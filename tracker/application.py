@@ -22,10 +22,12 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from events.base import EventBody
 from events.cooperation import ComplementaryAgreementAdded
 from events.drafting import Drafted
+from events.records import Retracted, Voided
 from tracker.aggregate import Agreement, Receipt, ReferenceIndex
 from tracker.clock import Clock, SystemClock
 from tracker.errors import (
     AgreementNotFound,
+    DomainError,
     DuplicateReference,
     IdempotencyKeyReused,
     InvalidField,
@@ -126,7 +128,8 @@ class Tracker(Application[UUID]):
             self._save([parent, *related], child, idempotency)
             return child.state
         agreement = Agreement.draft(decide_draft(uuid4(), body, moment))
-        self._save([agreement, *self._claims(body, agreement.id)], agreement, idempotency)
+        claims = self._claims(body.reference, agreement.id)
+        self._save([agreement, *claims], agreement, idempotency)
         return agreement.state
 
     def record(
@@ -176,13 +179,8 @@ class Tracker(Application[UUID]):
 
     def agreement_for_reference(self, reference: str) -> UUID | None:
         """The agreement holding the reference, written in any of its variants."""
-        self._upgrade_claims()
-        try:
-            claim: Aggregate = self.repository.get(ReferenceIndex.id_for(reference))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(claim, ReferenceIndex)
-        return claim.agreement_id
+        claim = self._claim(reference)
+        return None if claim is None else claim.agreement_id
 
     # Helpers
 
@@ -208,22 +206,77 @@ class Tracker(Application[UUID]):
     def _apply(
         self, agreement: Agreement, body: EventBody, moment: Moment
     ) -> tuple[Decision, list[Aggregate]]:
-        """Decide and append; the other aggregates the same write must save."""
-        related: list[Aggregate] = []
+        """Decide and append; the other aggregates the same write must save.
+
+        A complementary agreement is drafted under this one (its id chosen
+        here, any id a client sent replaced), with its reference's claim; a
+        voiding releases the reference's claim, and retracting it claims the
+        reference again.
+        """
         if isinstance(body, ComplementaryAgreementAdded):
-            body, related = self._complementary(agreement, body, moment)
+            body = body.model_copy(update={"child_id": uuid4()})
         decision = decide(agreement.records, body, moment)
         for record in decision.records:
             agreement.append(record)
+        related = self._reference_changes(agreement, decision)
+        if decision.child is not None:
+            child = Agreement.draft(decision.child)
+            assert isinstance(decision.child.body, Drafted)
+            related = [child, *self._claims(decision.child.body.reference, child.id), *related]
         return decision, related
 
-    def _claims(self, body: Drafted, agreement_id: UUID) -> list[Aggregate]:
-        if body.reference is None:
+    def _reference_changes(self, agreement: Agreement, decision: Decision) -> list[Aggregate]:
+        reference = decision.state.reference
+        if reference is None:
             return []
-        holder = self.agreement_for_reference(body.reference)
-        if holder is not None:
-            raise DuplicateReference(body.reference, holder)
-        return [ReferenceIndex.claim(body.reference, agreement_id)]
+        records = agreement.records
+        for record in decision.records:
+            body = record.body
+            if isinstance(body, Voided):
+                return self._release(reference, agreement.id)
+            if isinstance(body, Retracted) and isinstance(records[body.version - 1].body, Voided):
+                return self._claims(reference, agreement.id, restoring=True)
+        return []
+
+    def _claim(self, reference: str) -> ReferenceIndex | None:
+        self._upgrade_claims()
+        try:
+            claim: Aggregate = self.repository.get(ReferenceIndex.id_for(reference))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, ReferenceIndex)
+        return claim
+
+    def _claims(
+        self, reference: str | None, agreement_id: UUID, *, restoring: bool = False
+    ) -> list[Aggregate]:
+        """The claim that makes `reference` this agreement's, or the refusal naming its holder."""
+        if reference is None:
+            return []
+        claim = self._claim(reference)
+        if claim is None:
+            return [ReferenceIndex.claim(reference, agreement_id)]
+        if claim.agreement_id is None:
+            claim.claim_again(reference, agreement_id)
+            return [claim]
+        if claim.agreement_id == agreement_id:
+            return []
+        holder = claim.agreement_id
+        raise DuplicateReference(reference, holder, self._name(holder), restoring=restoring)
+
+    def _release(self, reference: str, agreement_id: UUID) -> list[Aggregate]:
+        claim = self._claim(reference)
+        if claim is None or claim.agreement_id != agreement_id:
+            return []
+        claim.release(agreement_id)
+        return [claim]
+
+    def _name(self, agreement_id: UUID) -> str | None:
+        """How messages name an agreement; None when it cannot be read."""
+        try:
+            return self.state(agreement_id).display_name
+        except DomainError:
+            return None
 
     def _upgrade_claims(self) -> None:
         """Claims made under an older canonical form are claimed again under the current one.
@@ -253,24 +306,11 @@ class Tracker(Application[UUID]):
                 claim: Any = self.mapper.to_domain_event(notification)
                 current = ReferenceIndex.id_for(claim.reference)
                 if current != claim.originator_id and current not in self.repository:
-                    with suppress(IntegrityError):
-                        self.save(ReferenceIndex.claim(claim.reference, claim.agreement_id))
+                    old: Any = self.repository.get(claim.originator_id)
+                    if old.agreement_id is not None:  # a released claim stays released
+                        with suppress(IntegrityError):
+                            self.save(ReferenceIndex.claim(old.reference, old.agreement_id))
             position = claims[-1].id
-
-    def _complementary(
-        self, parent: Agreement, body: ComplementaryAgreementAdded, moment: Moment
-    ) -> tuple[ComplementaryAgreementAdded, list[Aggregate]]:
-        """The child agreement, drafted under this one; both are saved together."""
-        child_id = uuid4()
-        draft = body.agreement.model_copy(
-            update={
-                "parent_id": parent.id,
-                "occurred_on": body.agreement.occurred_on or body.occurred_on,
-            }
-        )
-        child = Agreement.draft(decide_draft(child_id, draft, moment))
-        linked = body.model_copy(update={"agreement": draft, "child_id": child_id})
-        return linked, [child, *self._claims(draft, child_id)]
 
     def _replay(self, idempotency: Idempotency | None) -> AgreementState | None:
         """The first answer to this Idempotency-Key, if there was one."""
@@ -309,10 +349,9 @@ class Tracker(Application[UUID]):
             if isinstance(aggregate, Receipt) and aggregate.id in self.repository:
                 return WriteConflict("a request with this Idempotency-Key is being recorded")
         for aggregate in aggregates:
-            if isinstance(aggregate, ReferenceIndex) and aggregate.id in self.repository:
-                return DuplicateReference(aggregate.reference, self._holder(aggregate.id))
+            if isinstance(aggregate, ReferenceIndex) and aggregate.agreement_id is not None:
+                stored = self._claim(aggregate.reference)
+                holder = None if stored is None else stored.agreement_id
+                if holder is not None and holder != aggregate.agreement_id:
+                    return DuplicateReference(aggregate.reference, holder, self._name(holder))
         return WriteConflict("another write to this agreement was saved first; reload and retry")
-
-    def _holder(self, claim_id: UUID) -> UUID:
-        claim: Any = self.repository.get(claim_id)
-        return UUID(str(claim.agreement_id))

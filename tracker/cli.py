@@ -88,13 +88,13 @@ def serve(
 @store_command(creates=True)
 def demo() -> None:
     """Record the sample IACHR agreements; a second run adds nothing."""
-    from tracker.seed import load_seed
+    from tracker.seed import load_seed, summary
 
     with _session() as tracker:
-        for outcome in load_seed(tracker):
-            added = ", ".join(outcome.added) or "nothing"
-            present = ", ".join(outcome.present) or "nothing"
-            typer.echo(f"{outcome.reference}: added {added}; already recorded: {present}")
+        outcomes = load_seed(tracker)
+        for outcome in outcomes:
+            typer.echo(outcome.line())
+        typer.echo(summary(outcomes))
 
 
 def _writable(output: Path | None) -> Path | None:

@@ -9,6 +9,24 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from events.base import printable
+from events.catalog import EVENT_TYPES
+from tracker.state import Status
+
+
+def event_words(type_name: str) -> str:
+    """An event type as a message says it: "the signature" for `signed`."""
+    known = EVENT_TYPES.get(type_name)
+    return known.words() if known is not None else type_name.replace("_", " ")
+
+
+def _without_article(phrase: str) -> str:
+    return phrase.split(" ", 1)[-1]
+
+
+def one_of(phrases: Iterable[str]) -> str:
+    """`a, b or c`; "nothing" when there is none."""
+    *rest, last = list(phrases) or ["nothing"]
+    return f"{', '.join(rest)} or {last}" if rest else last
 
 
 class DomainError(Exception):
@@ -29,6 +47,7 @@ class InvalidField(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.reason = message
 
 
 class TransitionRefused(DomainError):
@@ -36,13 +55,16 @@ class TransitionRefused(DomainError):
 
     code = "transition_refused"
 
-    def __init__(self, event_type: str, status: str, allowed: Iterable[str]) -> None:
+    def __init__(
+        self, event_type: str, status: Status, allowed: Iterable[str], instead: str = ""
+    ) -> None:
         self.event_type = event_type
-        self.status = status
+        self.status = status.value
         self.allowed = sorted(allowed)
+        accepts = one_of(sorted(map(event_words, self.allowed), key=_without_article))
+        why = instead or f"while {status.words} it accepts {accepts}"
         super().__init__(
-            f"cannot record '{event_type}' while the agreement is {status}; "
-            f"allowed while {status}: {', '.join(self.allowed) or 'nothing'}"
+            f"cannot record {event_words(event_type)} while the agreement is {status.words}: {why}"
         )
 
 
@@ -50,9 +72,11 @@ class NotYetDrafted(DomainError):
     code = "transition_refused"
 
     def __init__(self, event_type: str, occurred_on: date, drafted_on: date | None) -> None:
-        when = f"drafted on {drafted_on}" if drafted_on else "drafted"
+        when = f"drafted on {drafted_on}" if drafted_on else "drafted later"
         super().__init__(
-            f"cannot record '{event_type}' on {occurred_on}: the agreement was only {when}"
+            f"cannot record {event_words(event_type)} on {occurred_on}: the agreement was only "
+            f"{when}; if the draft's date is wrong, correct it first with an amendment of "
+            "changes.drafted_on"
         )
 
 
@@ -63,8 +87,8 @@ class TimelineConflict(DomainError):
 
     def __init__(self, event_type: str, occurred_on: date, cause: DomainError) -> None:
         super().__init__(
-            f"recording '{event_type}' on {occurred_on} would make the timeline impossible: "
-            f"{cause.message}"
+            f"recording {event_words(event_type)} on {occurred_on} would make the timeline "
+            f"impossible: {cause.message}"
         )
         self.cause = cause
 
@@ -80,8 +104,23 @@ class AgreementNotFound(DomainError):
 class DuplicateReference(DomainError):
     code = "duplicate_reference"
 
-    def __init__(self, reference: str, agreement_id: UUID) -> None:
-        super().__init__(f"reference '{reference}' is already used by agreement {agreement_id}")
+    def __init__(
+        self,
+        reference: str,
+        agreement_id: UUID,
+        holder: str | None = None,
+        *,
+        restoring: bool = False,
+    ) -> None:
+        """`holder`: how the agreement holding it is named; `restoring`: a voiding was retracted."""
+        who = f"'{holder}'" if holder else f"agreement {agreement_id}"
+        message = f"reference '{reference}' is already used by {who}"
+        if restoring:
+            message = (
+                f"cannot retract the voiding: the draft's reference '{reference}' is now used by"
+                f" {who}, so the draft stays voided"
+            )
+        super().__init__(message)
         self.reference = reference
         self.agreement_id = agreement_id
 

@@ -33,7 +33,7 @@ from events.lifecycle import (
     Terminated,
 )
 from events.parties import PartyAdded, PartyWithdrawn
-from events.records import DocumentAttached, NoteAdded, Retracted
+from events.records import DocumentAttached, NoteAdded, Retracted, Voided
 from tracker.errors import DomainError, InvalidField, TransitionRefused
 from tracker.state import (
     Activity,
@@ -83,12 +83,19 @@ def follow_up_id(agreement_id: UUID, version: int) -> UUID:
 
 
 def start(record: Record) -> AgreementState:
-    """The state a `drafted` event creates."""
+    """The state a `drafted` event creates.
+
+    The record's date is the draft's date as corrected (see `timeline.effective`);
+    the expiry is checked against the date the draft was given with.
+    """
     body = record.body
     if not isinstance(body, Drafted):
         raise TypeError("an agreement starts with a drafted event")
-    if body.expires_on is not None and body.expires_on < record.occurred_on:
-        raise InvalidField("expires_on", f"{body.expires_on} is before the draft date")
+    given = body.occurred_on or record.occurred_on
+    if body.expires_on is not None and body.expires_on < given:
+        raise InvalidField(
+            "expires_on", f"the expiry date {body.expires_on} is before the draft date {given}"
+        )
     return AgreementState(
         id=record.agreement_id,
         reference=body.reference,
@@ -101,6 +108,7 @@ def start(record: Record) -> AgreementState:
         drafted_on=record.occurred_on,
         expires_on=body.expires_on,
         renewal=body.renewal,
+        provisions=tuple(body.provisions),
         parent_id=body.parent_id,
         version=record.version,
         created_at=record.recorded_at,
@@ -115,7 +123,10 @@ def evolve(state: AgreementState, record: Record) -> AgreementState:
         raise TransitionRefused("drafted", state.status, allowed_in(state.status))
     allowed, rule = _RULES[type(body)]
     if state.status not in allowed:
-        raise TransitionRefused(record.type, state.status, allowed_in(state.status))
+        instead = ""
+        if isinstance(body, Voided) and state.status is not Status.VOIDED:
+            instead = "only a draft can be voided; once signed, an agreement is terminated instead"
+        raise TransitionRefused(record.type, state.status, allowed_in(state.status), instead)
     changes = rule(state, record, body)
     changes["version"] = max(state.version, record.version)
     changes["updated_at"] = max(state.updated_at, record.recorded_at)
@@ -144,14 +155,20 @@ def _party_withdrawn(state: AgreementState, _: Record, body: PartyWithdrawn) -> 
 
 @_rule(Amended, LIVE)
 def _amended(state: AgreementState, _: Record, body: Amended) -> Changes:
+    """A `drafted_on` correction has already moved the draft (see `timeline.effective`)."""
     changes = body.changes.model_dump(exclude_none=True)
     if "areas" in changes:
         changes["areas"] = tuple(changes["areas"])
     if "renewal" in changes:
         changes["renewal"] = body.changes.renewal
-    expires_on = changes.get("expires_on")
-    if expires_on is not None and expires_on < state.drafted_on:
-        raise InvalidField("changes.expires_on", f"{expires_on} is before the draft date")
+    drafted_on = changes.get("drafted_on", state.drafted_on)
+    expires_on = changes.get("expires_on", state.expires_on)
+    corrected = "expires_on" if "expires_on" in changes else "drafted_on"
+    if corrected in changes and expires_on is not None and expires_on < drafted_on:
+        raise InvalidField(
+            f"changes.{corrected}",
+            f"the expiry date {expires_on} would be before the draft date {drafted_on}",
+        )
     return changes
 
 
@@ -159,7 +176,10 @@ def _amended(state: AgreementState, _: Record, body: Amended) -> Changes:
 def _signed(state: AgreementState, record: Record, body: Signed) -> Changes:
     force = body.enters_into_force_on
     if force is not None and force < record.occurred_on:
-        raise InvalidField("enters_into_force_on", f"{force} is before the signature")
+        raise InvalidField(
+            "enters_into_force_on",
+            f"the entry into force on {force} is before the signature on {record.occurred_on}",
+        )
     return {
         "status": Status.SIGNED,
         "signed_on": record.occurred_on,
@@ -204,7 +224,9 @@ def _activity(state: AgreementState, record: Record, body: ActivityRecorded) -> 
 @_rule(FollowUpScheduled, LIVE)
 def _follow_up(state: AgreementState, record: Record, body: FollowUpScheduled) -> Changes:
     if body.due_on < record.occurred_on:
-        raise InvalidField("due_on", f"{body.due_on} is before the day it was scheduled")
+        raise InvalidField(
+            "due_on", f"{body.due_on} is before the day it was scheduled, {record.occurred_on}"
+        )
     follow_up = FollowUp(
         id=follow_up_id(state.id, record.version),
         due_on=body.due_on,
@@ -217,7 +239,7 @@ def _follow_up(state: AgreementState, record: Record, body: FollowUpScheduled) -
 def _follow_up_done(state: AgreementState, record: Record, body: FollowUpCompleted) -> Changes:
     open_ids = {f.id for f in state.follow_ups if f.status == "open"}
     if body.follow_up_id not in open_ids:
-        raise InvalidField("follow_up_id", f"no open follow-up {body.follow_up_id}")
+        raise InvalidField("follow_up_id", f"there is no open follow-up {body.follow_up_id}")
     done = {"status": "completed", "completed_on": record.occurred_on, "outcome": body.outcome}
     follow_ups = tuple(
         f.model_copy(update=done) if f.id == body.follow_up_id else f for f in state.follow_ups
@@ -258,9 +280,21 @@ def _terminated(state: AgreementState, record: Record, _: Terminated) -> Changes
 
 @_rule(Expired, BOUND)
 def _expired(state: AgreementState, record: Record, _: Expired) -> Changes:
-    if state.expires_on is None or record.occurred_on < state.expires_on:
-        raise InvalidField("occurred_on", f"the agreement expires on {state.expires_on}")
+    if state.expires_on is None:
+        raise InvalidField(
+            "occurred_on", f"an expiry on {record.occurred_on}: the agreement has no expiry date"
+        )
+    if record.occurred_on < state.expires_on:
+        raise InvalidField(
+            "occurred_on",
+            f"an expiry on {record.occurred_on}: the agreement expires only on {state.expires_on}",
+        )
     return {"status": Status.EXPIRED, "ended_on": record.occurred_on}
+
+
+@_rule(Voided, frozenset({Status.DRAFT}))
+def _voided(state: AgreementState, _: Record, __: Voided) -> Changes:
+    return {"status": Status.VOIDED}
 
 
 @_rule(NoteAdded, ANY)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from events.base import EventBody, printable
 from events.cooperation import ActivityCategory
-from events.drafting import AgreementKind, Renewal
+from events.drafting import AgreementKind, Provision, Renewal
 from events.lifecycle import Attendee, Signatory
 from events.parties import Party
 from tracker.days import add_days
@@ -31,6 +31,12 @@ class Status(StrEnum):
     SUSPENDED = "suspended"
     EXPIRED = "expired"
     TERMINATED = "terminated"
+    VOIDED = "voided"
+
+    @property
+    def words(self) -> str:
+        """How a sentence says the agreement is in this state: "while the agreement is in force"."""
+        return {Status.DRAFT: "a draft", Status.IN_FORCE: "in force"}.get(self, self.value)
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class AgreementState(View):
     in_force_on: date | None = None
     expires_on: date | None = None
     renewal: Renewal
+    provisions: tuple[Provision, ...] = ()
     notice_given_on: date | None = None
     ended_on: date | None = None
     parent_id: UUID | None

@@ -2,8 +2,8 @@
 
 1. Bring the read models up to date (the dates read model is the input).
 2. Record what time did to agreements whose dates have come: entry into
-   force, expiry or automatic renewal (`reminders.consequences`), recorded by
-   "scheduler" and dated the day it happened.
+   force, expiry or automatic renewal (`derived.derive`), recorded by
+   "scheduler" and dated the day it happened; never one a person retracted.
 3. Issue every reminder due that day and not issued yet, then resolve the
    open reminders whose cause is gone or that a later stage supersedes
    (`reminders.sweeping`). Expiries are recorded before, so the reminders
@@ -38,8 +38,8 @@ from projections import reminders as views
 from projections.service import ReadModels
 from tracker.application import Tracker
 from tracker.clock import Clock
+from tracker.derived import DERIVER, derive
 from tracker.errors import DomainError, StaleVersion, SweepInFuture, WriteConflict, explain
-from tracker.reminders.consequences import consequences
 from tracker.reminders.sweeping import (
     RehearsedReminders,
     ReminderWriter,
@@ -48,12 +48,12 @@ from tracker.reminders.sweeping import (
 )
 from tracker.settings import Settings
 from tracker.state import AgreementState, Record
-from tracker.timeline import Moment, decide
+from tracker.timeline import Moment, decide, fold
 from tracker.webhooks import Deliveries, deliver
 
 log = logging.getLogger(__name__)
 
-ACTOR = "scheduler"
+ACTOR = DERIVER
 
 
 @dataclass
@@ -142,9 +142,10 @@ def record_consequences(
     for agreement_id in passed:
         name = f"agreement {agreement_id}"
         try:
-            state = tracker.state(agreement_id)
+            records = tracker.history(agreement_id)
+            state = fold(records)
             name = state.display_name
-            for body in consequences(state, report.day):
+            for body in derive(state, records, report.day):
                 state = writer.record(state, body)
                 report.recorded.append((agreement_id, body.type_name()))
                 report.lines.append(f"{verb}: {_happened(name, body)}")

@@ -416,8 +416,11 @@ def test_refused_transition_names_the_state_and_what_is_allowed(client: TestClie
 def test_duplicate_reference_is_a_conflict(client: TestClient) -> None:
     first = draft(client)
     error = refused(client.post("/api/agreements", json=draft_body()), 409, "duplicate_reference")
-    assert first["id"] in error["message"]
+    assert f"is already used by '{first['title']} ({first['reference']})'" in error["message"]
     assert error["details"][0]["field"] == "body.reference"
+    assert error["details"][0]["agreement_id"] == first["id"]
+    signed = {"type": "signed", "occurred_on": "2018-12-05"}
+    assert client.post(f"/api/agreements/{first['id']}/events", json=signed).status_code == 201
     child = {"type": "complementary_agreement_added", "agreement": draft_body()}
     refused(
         client.post(f"/api/agreements/{first['id']}/events", json=child), 409, "duplicate_reference"

@@ -122,7 +122,8 @@ class TestRoundTrip:
             (3, "entered_into_force"),
             (4, "follow_up_scheduled"),
         ]
-        assert {r.recorded_by for r in history} == {ACTOR}
+        derived_from_the_signature = "scheduler"
+        assert [r.recorded_by for r in history] == [ACTOR, ACTOR, derived_from_the_signature, ACTOR]
         assert reader.agreement_for_reference(drafted.reference or "") == drafted.id
 
     def test_dates_come_back_as_dates_and_moments_as_utc(
@@ -194,7 +195,7 @@ class TestRoundTrip:
         state = tracker.draft(draft(), ACTOR)
         before = stored_count(tracker)
         activity = ActivityRecorded(category=ActivityCategory.TRAINING, title="Taller")
-        with pytest.raises(TransitionRefused, match="while the agreement is draft"):
+        with pytest.raises(TransitionRefused, match="while the agreement is a draft"):
             tracker.record(state.id, activity, ACTOR)
         assert stored_count(tracker) == before
         assert tracker.state(state.id) == state

@@ -56,7 +56,8 @@ def test_the_sample_record_is_found_by_its_people_and_places(
     for q in ["Álvarez", "alvarez icaza", "Cavallaro", "Prodh", "Mexico City", "PGR", "segob"]:
         assert search(read_models, tracker, q) == ayotzinapa, q
     assert search(read_models, tracker, "Rapporteur for Mexico") == ayotzinapa
-    assert search(read_models, tracker, "Ombudsman of Ecuador") == {"Cooperation Agreement"}
+    ecuador = {"Cooperation Agreement with the Office of the Ombudsman of Ecuador"}
+    assert search(read_models, tracker, "Defensoría Ecuador") == ecuador
 
 
 def test_everything_recorded_about_an_agreement_is_searched(

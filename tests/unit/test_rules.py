@@ -174,10 +174,10 @@ class TestExpiry:
         with pytest.raises(InvalidField) as refused:
             timeline.record(Expired())
         assert refused.value.field == "occurred_on"
-        assert "expires on None" in refused.value.message
+        assert refused.value.reason == "an expiry on 2025-06-01: the agreement has no expiry date"
 
     def test_expiry_before_the_expiry_date_is_refused(self) -> None:
-        with pytest.raises(InvalidField, match=f"expires on {EXPIRES_ON}"):
+        with pytest.raises(InvalidField, match=f"expires only on {EXPIRES_ON}"):
             in_status(Status.IN_FORCE).record(Expired(occurred_on=EXPIRES_ON - timedelta(days=1)))
 
     def test_expiry_on_the_expiry_date_ends_the_agreement(self) -> None:

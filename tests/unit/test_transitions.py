@@ -6,6 +6,7 @@ The table of what each status allows is written out here from the lifecycle
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from uuid import UUID
@@ -35,7 +36,7 @@ from events.lifecycle import (
     Terminated,
 )
 from events.parties import Party, PartyAdded, PartyType, PartyWithdrawn
-from events.records import DocumentAttached, NoteAdded, Retracted
+from events.records import DocumentAttached, NoteAdded, Retracted, Voided
 from tests.unit.timelines import (
     AGREEMENT_ID,
     FOLLOW_UP_VERSION,
@@ -63,12 +64,13 @@ LIVE = EVERYWHERE | {
 BOUND = LIVE | {"personnel_exchanged", "activity_recorded", "renewed", "notice_given"}
 
 CLIENT_ALLOWED: dict[Status, set[str]] = {
-    Status.DRAFT: LIVE | {"signed"},
+    Status.DRAFT: LIVE | {"signed", "voided"},
     Status.SIGNED: BOUND | {"entered_into_force", "complementary_agreement_added"},
     Status.IN_FORCE: BOUND | {"suspended", "complementary_agreement_added"},
     Status.SUSPENDED: BOUND | {"resumed"},
     Status.EXPIRED: EVERYWHERE,
     Status.TERMINATED: EVERYWHERE,
+    Status.VOIDED: EVERYWHERE,
 }
 """What a client may record in each status (`expired` is the scheduler's, see below)."""
 
@@ -109,6 +111,7 @@ SAMPLES: dict[str, EventBody] = {
     "note_added": NoteAdded(text="Llamada con la Universidad"),
     "document_attached": DocumentAttached(title="Texto firmado", url="https://example.org/a.pdf"),
     "retracted": Retracted(version=NOTE_VERSION, reason="duplicate note"),
+    "voided": Voided(reason="drafted twice by mistake"),
 }
 
 Effect = Callable[[AgreementState, AgreementState], None]
@@ -221,8 +224,17 @@ EFFECTS: dict[str, Effect] = {
     "note_added": _note,
     "document_attached": _document,
     "retracted": _retracted,
+    "voided": _status(Status.VOIDED),
 }
-STATUS_CHANGES = {"signed", "entered_into_force", "suspended", "resumed", "terminated", "expired"}
+STATUS_CHANGES = {
+    "signed",
+    "entered_into_force",
+    "suspended",
+    "resumed",
+    "terminated",
+    "expired",
+    "voided",
+}
 
 CASES = [(status, event_type) for status in Status for event_type in SAMPLES]
 
@@ -257,6 +269,11 @@ def test_transition(status: Status, event_type: str) -> None:
     error = refused.value
     allowed = sorted(CLIENT_ALLOWED[status])
     assert (error.event_type, error.status, error.allowed) == (event_type, status, allowed)
-    assert f"'{event_type}' while the agreement is {status}" in error.message
-    assert error.message.endswith(f"allowed while {status}: {', '.join(allowed)}")
+    words = EVENT_TYPES[event_type].words()
+    assert error.message.startswith(f"cannot record {words} while the agreement is {status.words}")
+    if event_type == "voided" and status is not Status.VOIDED:
+        assert error.message.endswith("once signed, an agreement is terminated instead")
+    else:
+        _, _, accepts = error.message.partition(f": while {status.words} it accepts ")
+        assert set(re.split(", | or ", accepts)) == {EVENT_TYPES[name].words() for name in allowed}
     assert timeline.state == before

@@ -15,9 +15,10 @@ from uuid import UUID
 from events.base import EventBody
 from events.cooperation import FollowUpScheduled
 from events.drafting import AgreementKind, Drafted
-from events.lifecycle import Expired, Signed, Suspended, Terminated
+from events.lifecycle import EnteredIntoForce, Expired, Signed, Suspended, Terminated
 from events.parties import Party, PartyType
-from events.records import NoteAdded
+from events.records import NoteAdded, Voided
+from tracker.derived import DERIVER, derive
 from tracker.state import AgreementState, Record, Status
 from tracker.timeline import Decision, Moment, decide, decide_draft, fold
 
@@ -71,15 +72,24 @@ class Timeline:
         first = decide_draft(AGREEMENT_ID, draft or draft_body(), self._moment(today))
         self.records: list[Record] = [first]
 
-    def _moment(self, today: date) -> Moment:
+    def _moment(self, today: date, by: str = "ana.lopez") -> Moment:
         self.now = max(self.now + timedelta(minutes=1), noon(today))
-        return Moment(self.now, "ana.lopez")
+        return Moment(self.now, by)
 
     def record(self, body: EventBody, *, today: date = TODAY) -> Decision:
         """Decide `body`; when accepted its records join the timeline."""
         decision = decide(self.records, body, self._moment(today))
         self.records.extend(decision.records)
         return decision
+
+    def sweep(self, *, today: date = TODAY) -> list[Record]:
+        """What a sweep on `today` records, as the sweep decides it (by the scheduler)."""
+        added: list[Record] = []
+        for body in derive(self.state, self.records, today):
+            decision = decide(self.records, body, self._moment(today, DERIVER))
+            self.records.extend(decision.records)
+            added.extend(decision.records)
+        return added
 
     @property
     def state(self) -> AgreementState:
@@ -91,7 +101,9 @@ def _signed(timeline: Timeline) -> None:
 
 
 def _in_force(timeline: Timeline) -> None:
-    timeline.record(Signed(occurred_on=SIGNED_ON, enters_into_force_on=SIGNED_ON))
+    """In force by a person's fact, not a derived event: the lifecycle alone decides."""
+    timeline.record(Signed(occurred_on=SIGNED_ON))
+    timeline.record(EnteredIntoForce(occurred_on=SIGNED_ON))
 
 
 def _suspended(timeline: Timeline) -> None:
@@ -109,6 +121,10 @@ def _terminated(timeline: Timeline) -> None:
     timeline.record(Terminated(occurred_on=TERMINATED_ON, reason="mutual consent"))
 
 
+def _voided(timeline: Timeline) -> None:
+    timeline.record(Voided(occurred_on=TERMINATED_ON, reason="drafted twice by mistake"))
+
+
 _REACH: dict[Status, Callable[[Timeline], None]] = {
     Status.DRAFT: lambda timeline: None,
     Status.SIGNED: _signed,
@@ -116,6 +132,7 @@ _REACH: dict[Status, Callable[[Timeline], None]] = {
     Status.SUSPENDED: _suspended,
     Status.EXPIRED: _expired,
     Status.TERMINATED: _terminated,
+    Status.VOIDED: _voided,
 }
 
 

@@ -38,7 +38,7 @@ from events.lifecycle import (
     Terminated,
 )
 from events.parties import Party, PartyAdded, PartyType, PartyWithdrawn
-from events.records import DocumentAttached, NoteAdded, Retracted
+from events.records import DocumentAttached, NoteAdded, Retracted, Voided
 from tests.strategies import names, texts
 from tests.unit.timelines import COMMISSION, UNIVERSITY
 from tracker.errors import DomainError
@@ -196,6 +196,8 @@ def _command(
         body = NoteAdded(occurred_on=day, text=draw(texts))
     elif kind == "document_attached":
         body = DocumentAttached(occurred_on=day, title=draw(names), url="https://example.org/d")
+    elif kind == "voided":
+        body = Voided(occurred_on=day, reason=draw(texts.filter(str.strip)))
     elif kind == "retracted":
         version = draw(st.sampled_from(_retractable(records)))
         body = Retracted(occurred_on=day, version=version, reason=draw(texts))

@@ -4,10 +4,13 @@ Safe to repeat and to resume: an agreement is found by its reference, and each
 of its events is recorded only when the history does not already hold an
 identical one. A second run adds nothing; a run cut short half-way through an
 agreement is completed by the next one without doubling what it had stored.
+A reference already used by an agreement that is not the sample's (someone
+tried it by hand) is reported, and every other sample agreement is recorded.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,21 +31,45 @@ class SeedConflict(DomainError):
 
     code = "seed_conflict"
 
-    def __init__(self, reference: str, agreement_id: UUID) -> None:
+    def __init__(self, reference: str, holder: str) -> None:
         super().__init__(
-            f"reference '{reference}' is used by agreement {agreement_id}, "
-            "whose draft is not the sample's; the sample was not loaded over it"
+            f"reference '{reference}' is used by '{holder}', whose draft is not the sample's; "
+            "that sample agreement was not loaded over it"
         )
 
 
 @dataclass(frozen=True)
 class SeedOutcome:
-    """What one run did to one sample agreement: event types added and already there."""
+    """What one run did to one sample agreement: event types added and already there.
+
+    `conflict` says why the agreement was left out, when it was.
+    """
 
     reference: str
     agreement_id: UUID
     added: tuple[str, ...]
     present: tuple[str, ...]
+    conflict: SeedConflict | None = None
+
+    def line(self) -> str:
+        if self.conflict is not None:
+            return f"{self.reference}: not loaded: {self.conflict.message}"
+        added = ", ".join(self.added) or "nothing"
+        present = ", ".join(self.present) or "nothing"
+        return f"{self.reference}: added {added}; already recorded: {present}"
+
+
+def summary(outcomes: Sequence[SeedOutcome]) -> str:
+    """One line: how many events of each type the run recorded, and what it left out."""
+    counted = Counter(kind for outcome in outcomes for kind in outcome.added)
+    kinds = ", ".join(f"{kind} ({count})" for kind, count in counted.items()) or "nothing new"
+    loaded = sum(outcome.conflict is None for outcome in outcomes)
+    line = f"Recorded {counted.total()} events: {kinds}; {loaded} of {len(outcomes)} agreements"
+    line += " are in the store"
+    left_out = len(outcomes) - loaded
+    if left_out:
+        line += f", {left_out} not loaded (see above)"
+    return line + "."
 
 
 def load_seed(
@@ -68,7 +95,8 @@ def _load_agreement(tracker: Tracker, spec: dict[str, Any], actor: str) -> SeedO
         present.append(draft.type_name())
     first, *recorded = [record.body for record in tracker.history(agreement_id)]
     if first != draft:
-        raise SeedConflict(reference, agreement_id)
+        holder = tracker.state(agreement_id).display_name
+        return SeedOutcome(reference, agreement_id, (), (), SeedConflict(reference, holder))
     for body in events:
         if body in recorded:
             recorded.remove(body)

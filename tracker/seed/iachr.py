@@ -4,13 +4,19 @@ Each entry is an agreement: its draft (the body of a `drafted` event) and the
 events recorded on it afterwards, in the catalog's own field names. Every
 `source` quotes the sample record word for word, translation errors included
 ("Aachen" for the Commission, names without their accents), while the fields
-hold the correct names. Cooperation agreements enter into force on signature,
-so each signature carries `enters_into_force_on` equal to its date.
+hold the correct names; where the record is silent, the source says so.
 
-The provisions for complementary agreements and for the exchange of personnel
-are clauses of the signed text, not things that happened: they are recorded
-as `note_added` events dated on the signature, each note starting with
-"Provision:" so a reader (or a search) can tell clauses from other notes.
+- Titles say which agreement it is: three are cooperation agreements.
+- The record gives the signature's date, not the draft's: each draft is dated
+  on its signature, and its source says so.
+- An entry into force is recorded only where the record supports it: the
+  Ayotzinapa agreement was "formalized" and enabled the Commission to act
+  from that day. The others were signed ("concluded", for Chile) with no word
+  on their entry into force: none is recorded, and the signature's source
+  says so.
+- Clauses of the signed text (complementary agreements may follow, personnel
+  and information may be exchanged) are `provisions` of the draft: what the
+  parties may do, not something that happened.
 """
 
 from __future__ import annotations
@@ -72,16 +78,45 @@ CHILE_CONCLUDED = (
     "Inter-American Human Rights System."
 )
 
+NO_DRAFT_DATE = (
+    "\n\n[The record gives the date of the signature, not of the draft; the draft is dated "
+    "on the signature.]"
+)
+NO_ENTRY_INTO_FORCE = (
+    "\n\n[The record does not say when the agreement entered into force; no entry into "
+    "force is recorded.]"
+)
+COMPLEMENTARY = (
+    "Parties can also establish specific cooperation relationships in areas of common interest "
+    "through complementary agreements, specific agreements, memorandums of understanding or "
+    "exchange of letters."
+)
+INFORMATION = (
+    "The agreement includes the exchange of specific documents and information on work plans "
+    "of interest to both parties"
+)
+PERSONNEL = (
+    "In particular, the agreement provides, among other special cooperation relations, for the "
+    "exchange of specialized personnel."
+)
+
+
+def _signed(on: str, source: str, **ceremony: Any) -> dict[str, Any]:
+    return {"type": "signed", "occurred_on": on, "source": source, **ceremony}
+
+
 AGREEMENTS: list[dict[str, Any]] = [
     {
         "draft": {
             "reference": "IACHR-CEAV-2018",
-            "title": "Cooperation Intention Agreement",
+            "title": "Cooperation Intention Agreement with the Executive Committee for Victims "
+            "of Mexico",
             "kind": "cooperation_intention_agreement",
             "parties": [
                 IACHR,
                 {
-                    "name": "Comisión Ejecutiva de Atención a Víctimas",
+                    "name": "Executive Committee for Victims (Comisión Ejecutiva de Atención "
+                    "a Víctimas)",
                     "short_name": "CEAV",
                     "type": "state_agency",
                     "country": "MX",
@@ -93,36 +128,26 @@ AGREEMENTS: list[dict[str, Any]] = [
                 "of victims."
             ),
             "areas": ["counselling", "information_exchange", "assistance"],
+            "provisions": [
+                {
+                    "kind": "complementary_agreements",
+                    "text": (
+                        "The parties may establish specific cooperation relationships in areas "
+                        "of common interest through complementary agreements, specific "
+                        "agreements, memorandums of understanding or exchanges of letters."
+                    ),
+                },
+            ],
             "occurred_on": "2018-12-05",
-            "source": CEAV_SIGNED,
+            "source": f"{CEAV_SIGNED} {COMPLEMENTARY}{NO_DRAFT_DATE}",
         },
-        "events": [
-            {
-                "type": "signed",
-                "occurred_on": "2018-12-05",
-                "enters_into_force_on": "2018-12-05",
-                "source": CEAV_SIGNED,
-            },
-            {
-                "type": "note_added",
-                "occurred_on": "2018-12-05",
-                "text": (
-                    "Provision: the parties may establish specific cooperation relationships in "
-                    "areas of common interest through complementary agreements, specific "
-                    "agreements, memorandums of understanding or exchanges of letters."
-                ),
-                "source": (
-                    "Parties can also establish specific cooperation relationships in areas of "
-                    "common interest through complementary agreements, specific agreements, "
-                    "memorandums of understanding or exchange of letters."
-                ),
-            },
-        ],
+        "events": [_signed("2018-12-05", CEAV_SIGNED + NO_ENTRY_INTO_FORCE)],
     },
     {
         "draft": {
             "reference": "IACHR-IBERO-INSTITUTE-2019",
-            "title": "Cooperation Agreement",
+            "title": "Cooperation Agreement with the Ibero-American Institute for Peace, Human "
+            "Rights and International Justice",
             "kind": "cooperation_agreement",
             "parties": [
                 IACHR,
@@ -135,28 +160,29 @@ AGREEMENTS: list[dict[str, Any]] = [
             "purpose": (
                 "A regulatory framework for cooperation mechanisms between the parties to "
                 "promote the inter-American human rights system and its standards and to "
-                "cooperate in human rights promotion and training activities, including the "
-                "exchange of specific documents and information on work plans of interest to "
-                "both parties and other specific cooperation activities such as human rights "
-                "studies and research projects."
+                "cooperate in human rights promotion and training activities, and in other "
+                "specific cooperation activities such as human rights studies and research "
+                "projects."
             ),
             "areas": ["promotion", "training", "information_exchange", "research"],
+            "provisions": [
+                {
+                    "kind": "information_exchange",
+                    "text": (
+                        "The parties exchange specific documents and information on work plans "
+                        "of interest to both."
+                    ),
+                },
+            ],
             "occurred_on": "2019-08-21",
-            "source": IBERO_SIGNED,
+            "source": IBERO_SIGNED + NO_DRAFT_DATE,
         },
-        "events": [
-            {
-                "type": "signed",
-                "occurred_on": "2019-08-21",
-                "enters_into_force_on": "2019-08-21",
-                "source": IBERO_SIGNED,
-            },
-        ],
+        "events": [_signed("2019-08-21", IBERO_SIGNED + NO_ENTRY_INTO_FORCE)],
     },
     {
         "draft": {
             "reference": "IACHR-DPE-2020",
-            "title": "Cooperation Agreement",
+            "title": "Cooperation Agreement with the Office of the Ombudsman of Ecuador",
             "kind": "cooperation_agreement",
             "parties": [
                 IACHR,
@@ -181,29 +207,19 @@ AGREEMENTS: list[dict[str, Any]] = [
                 "assistance",
                 "promotion",
             ],
+            "provisions": [
+                {
+                    "kind": "personnel_exchange",
+                    "text": (
+                        "Among other special cooperation relations, the parties exchange "
+                        "specialized personnel."
+                    ),
+                },
+            ],
             "occurred_on": "2020-01-07",
-            "source": ECUADOR_SIGNED,
+            "source": f"{ECUADOR_SIGNED} {PERSONNEL}{NO_DRAFT_DATE}",
         },
-        "events": [
-            {
-                "type": "signed",
-                "occurred_on": "2020-01-07",
-                "enters_into_force_on": "2020-01-07",
-                "source": ECUADOR_SIGNED,
-            },
-            {
-                "type": "note_added",
-                "occurred_on": "2020-01-07",
-                "text": (
-                    "Provision: among other special cooperation relations, the agreement "
-                    "provides for the exchange of specialized personnel between the parties."
-                ),
-                "source": (
-                    "In particular, the agreement provides, among other special cooperation "
-                    "relations, for the exchange of specialized personnel."
-                ),
-            },
-        ],
+        "events": [_signed("2020-01-07", ECUADOR_SIGNED + NO_ENTRY_INTO_FORCE)],
     },
     {
         "draft": {
@@ -241,15 +257,14 @@ AGREEMENTS: list[dict[str, Any]] = [
                 "assistance_to_families",
             ],
             "occurred_on": "2014-11-18",
-            "source": AYOTZINAPA_FORMALIZED,
+            "source": AYOTZINAPA_FORMALIZED + NO_DRAFT_DATE,
         },
         "events": [
-            {
-                "type": "signed",
-                "occurred_on": "2014-11-18",
-                "enters_into_force_on": "2014-11-18",
-                "place": "Mexico City (then the Federal District)",
-                "attendees": [
+            _signed(
+                "2014-11-18",
+                AYOTZINAPA_CEREMONY,
+                place="Mexico City (then the Federal District)",
+                attendees=[
                     {
                         "name": "James Cavallaro",
                         "role": "Commissioner, IACHR Rapporteur for Mexico",
@@ -260,8 +275,7 @@ AGREEMENTS: list[dict[str, Any]] = [
                     },
                     {
                         "name": "Juan Manuel Gómez Robledo",
-                        "role": "Undersecretary for Multilateral Affairs and Human Rights "
-                        "of Mexico",
+                        "role": "Secretary of State for Multilateral Affairs and Human Rights",
                     },
                     {
                         "name": "Mario Patrón",
@@ -286,14 +300,22 @@ AGREEMENTS: list[dict[str, Any]] = [
                         "role": "Secretaría de Gobernación (SEGOB)",
                     },
                 ],
-                "source": AYOTZINAPA_CEREMONY,
+            ),
+            {
+                "type": "entered_into_force",
+                "occurred_on": "2014-11-18",
+                "source": (
+                    f"{AYOTZINAPA_FORMALIZED}\n\n[Formalized that day, the agreement enabled "
+                    "the Commission to act under it from then on: it is recorded as in force "
+                    "from the signature.]"
+                ),
             },
         ],
     },
     {
         "draft": {
             "reference": "IACHR-DPP-2017",
-            "title": "Cooperation Agreement",
+            "title": "Cooperation Agreement with the Office of the Public Defender of Chile",
             "kind": "cooperation_agreement",
             "parties": [
                 IACHR,
@@ -310,15 +332,14 @@ AGREEMENTS: list[dict[str, Any]] = [
             ),
             "areas": ["dissemination", "promotion"],
             "occurred_on": "2017-05-26",
-            "source": CHILE_CONCLUDED,
+            "source": CHILE_CONCLUDED + NO_DRAFT_DATE,
         },
         "events": [
-            {
-                "type": "signed",
-                "occurred_on": "2017-05-26",
-                "enters_into_force_on": "2017-05-26",
-                "source": CHILE_CONCLUDED,
-            },
+            _signed(
+                "2017-05-26",
+                f"{CHILE_CONCLUDED}\n\n[Concluded: recorded as the signature.]"
+                + NO_ENTRY_INTO_FORCE,
+            ),
         ],
     },
 ]

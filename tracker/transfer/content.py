@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from uuid import UUID
 
 from pydantic import ValidationError
 
@@ -105,14 +106,37 @@ def digest_prepared(stream: Stream) -> DigestPrepared:
     return prepared
 
 
-def claim(stream: Stream) -> ClaimLine:
-    line = stream.lines[0].line
-    assert isinstance(line, ClaimLine)
-    derived = ReferenceIndex.id_for(line.data.reference)
-    if derived != stream.id:
-        message = f"the claim of '{line.data.reference}' has the id {derived}, not {stream.id}"
-        raise Refused(stream.first, "id", message)
-    return line
+def claim(stream: Stream) -> list[ClaimLine]:
+    """The claim's lines, once each is of this reference and claims or releases in its turn.
+
+    A reference is claimed, released by the agreement holding it (voided), and
+    claimed again; never claimed while held.
+    """
+    lines: list[ClaimLine] = []
+    holder: UUID | None = None
+    for numbered in stream.lines:
+        line = numbered.line
+        assert isinstance(line, ClaimLine)
+        reference = line.data.reference
+        derived = ReferenceIndex.id_for(reference)
+        if derived != stream.id:
+            message = f"the claim of '{reference}' has the id {derived}, not {stream.id}"
+            raise Refused(numbered.number, "id", message)
+        if line.type == ReferenceIndex.RELEASED and holder != line.data.agreement_id:
+            message = f"only the agreement holding '{reference}' releases it"
+            raise Refused(numbered.number, "data.agreement_id", message)
+        if line.type == ReferenceIndex.CLAIMED and holder is not None:
+            message = f"'{reference}' is held by agreement {holder} until it releases it"
+            raise Refused(numbered.number, "type", message)
+        holder = line.data.agreement_id if line.type == ReferenceIndex.CLAIMED else None
+        lines.append(line)
+    return lines
+
+
+def holder(lines: list[ClaimLine]) -> UUID | None:
+    """The agreement a claim's lines leave holding the reference; None once released."""
+    last = lines[-1]
+    return last.data.agreement_id if last.type == ReferenceIndex.CLAIMED else None
 
 
 def receipt(stream: Stream) -> ReceiptLine:

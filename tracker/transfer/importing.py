@@ -28,13 +28,15 @@ from eventsourcing.persistence import IntegrityError
 
 from events.cooperation import ComplementaryAgreementAdded
 from events.drafting import Drafted
+from events.records import Voided
 from tracker.aggregate import ReferenceIndex
 from tracker.application import Tracker
 from tracker.errors import AgreementNotFound, WriteConflict
 from tracker.progress import Advance, ignore
 from tracker.state import Record
+from tracker.timeline import retracted_versions
 from tracker.transfer import content
-from tracker.transfer.lines import ClaimLine, Line, ReceiptLine, event_of, line_of
+from tracker.transfer.lines import Claim, ClaimLine, Line, ReceiptLine, event_of, line_of
 from tracker.transfer.reading import (
     ImportRefused,
     Numbered,
@@ -164,6 +166,8 @@ class _Plan:
         """Reference claims the import makes: claim id -> agreement id."""
         self.made: dict[int, Any] = {}
         """The claim event to write after the draft of this line number."""
+        self.claim_lines: dict[UUID, list[ClaimLine]] = {}
+        """The lines of each claim in the file."""
         self._facts: dict[UUID, _Facts | None] = {}
 
     def check(self, advance: Advance) -> None:
@@ -212,7 +216,7 @@ class _Plan:
         elif stream.kind == "digest":
             self.digested[stream.id] = content.digest_prepared(stream).reminders
         elif stream.kind == "reference":
-            content.claim(stream)
+            self.claim_lines[stream.id] = content.claim(stream)
         else:
             content.receipt(stream)
         self.present[stream.id] = self._stored_prefix(stream)
@@ -246,7 +250,8 @@ class _Plan:
             for reminder_id in self.digested[stream.id]:
                 self._reminder(first, reminder_id)
         elif isinstance(line, ClaimLine):
-            self._claimed(stream, first, line)
+            for numbered in stream.lines:
+                self._claimed(stream, numbered)
         elif isinstance(line, ReceiptLine):
             facts = self._agreement(first, "data.agreement_id", line.data.agreement_id)
             if facts.version < line.data.agreement_version:
@@ -294,34 +299,51 @@ class _Plan:
                     raise Refused(numbered.number, "data.child_id", message)
 
     def _claim_for(self, agreement_id: UUID, draft: Numbered) -> None:
-        """A new agreement's reference is claimed by it in the file or store, or now."""
-        reference = _draft(self.records[agreement_id]).reference
-        if reference is None:
+        """A new agreement's reference is claimed by it in the file or store, or now.
+
+        A voided agreement holds no claim, as the application releases it.
+        """
+        records = self.records[agreement_id]
+        reference = _draft(records).reference
+        if reference is None or _voided(records):
             return
         key = ReferenceIndex.id_for(reference)
-        holder = self.claims.get(key) or self._holder(key, draft)
+        lines = self._claim(key, draft)
+        holder = self.claims.get(key) or (content.holder(lines) if lines else None)
         if holder is None:
             self.claims[key] = agreement_id
-            claim = ReferenceIndex.claim(reference, agreement_id)
-            self.made[draft.number] = claim.collect_events()[0]
+            claimed = ClaimLine(
+                stream="reference",
+                id=key,
+                version=len(lines) + 1,
+                type=ReferenceIndex.CLAIMED,
+                schema_version=1,
+                data=Claim(reference=reference, agreement_id=agreement_id),
+            )
+            self.made[draft.number] = event_of(claimed)
         elif holder != agreement_id:
             message = f"'{reference}' is already used by agreement {holder}"
             raise Refused(draft.number, "data.reference", message)
 
-    def _holder(self, key: UUID, draft: Numbered) -> UUID | None:
-        """Who claims the reference with this id, in the file or the store."""
-        in_file = self.streams.get(key)
-        lines = [in_file.lines[0].line] if in_file else self.store.lines(key)
-        if not lines:
-            return None
-        if not isinstance(lines[0], ClaimLine):
-            where = f"line {in_file.first}" if in_file else "the store"
+    def _claim(self, key: UUID, draft: Numbered) -> list[ClaimLine]:
+        """The lines of the reference's claim with this id, in the file or the store."""
+        in_file = self.claim_lines.get(key)
+        if in_file is not None:
+            return in_file
+        if key in self.streams:
+            lines: list[Line] = [self.streams[key].lines[0].line]
+        else:
+            lines = self.store.lines(key)
+        if lines and not isinstance(lines[0], ClaimLine):
+            where = f"line {self.streams[key].first}" if key in self.streams else "the store"
             message = f"its reference's claim would take the id of the {lines[0].stream} of {where}"
             raise Refused(draft.number, "data.reference", message)
-        return lines[0].data.agreement_id
+        return [line for line in lines if isinstance(line, ClaimLine)]
 
-    def _claimed(self, stream: Stream, numbered: Numbered, line: ClaimLine) -> None:
+    def _claimed(self, stream: Stream, numbered: Numbered) -> None:
         """A claim belongs to an agreement with that very reference."""
+        line = numbered.line
+        assert isinstance(line, ClaimLine)
         facts = self._agreement(numbered, "data.agreement_id", line.data.agreement_id)
         if facts.reference is None or ReferenceIndex.id_for(facts.reference) != stream.id:
             holds = f"'{facts.reference}'" if facts.reference else "none"
@@ -339,6 +361,12 @@ def _first_difference(mine: dict[str, Any], kept: dict[str, Any], prefix: str = 
             return _first_difference(value, theirs, f"{prefix}{name}.")
         return f"{prefix}{name}"
     return None
+
+
+def _voided(records: Sequence[Record]) -> bool:
+    """Whether the agreement ends voided (its claim released): a voiding not retracted."""
+    retracted = retracted_versions(records)
+    return any(isinstance(r.body, Voided) and r.version not in retracted for r in records)
 
 
 def _draft(records: Sequence[Record]) -> Drafted:

@@ -114,11 +114,14 @@ class Claim(BaseModel):
 
 
 class ClaimLine(_Line):
-    """The claim of a reference by one agreement; its id is derived from the reference."""
+    """The claim of a reference by one agreement; its id is derived from the reference.
+
+    A voided agreement releases it (`reference_released`), and a later agreement
+    claims it again, in the same stream.
+    """
 
     stream: Literal["reference"]
-    version: Literal[1]
-    type: Literal["reference_claimed"]
+    type: Literal["reference_claimed", "reference_released"]
     schema_version: Literal[1]
     data: Claim
 
@@ -158,7 +161,7 @@ KINDS: dict[str, _Kind] = {
     "agreement": _Kind(Agreement, Agreement.Created, Agreement.Recorded),
     "reminder": _Kind(Reminder, Reminder.Created, Reminder.Recorded),
     "digest": _Kind(Digest, Digest.Created, Digest.Recorded),
-    "reference": _Kind(ReferenceIndex, ReferenceIndex.Created),
+    "reference": _Kind(ReferenceIndex, ReferenceIndex.Created, ReferenceIndex.Recorded),
     "receipt": _Kind(Receipt, Receipt.Created),
 }
 _STREAMS: dict[type[Any], str] = {
@@ -197,10 +200,9 @@ def line_of(event: Any) -> Line:
     if stream == "digest":
         return DigestLine.model_construct(**head, **own)
     if stream == "reference":
+        kind = own.pop("type", ReferenceIndex.CLAIMED)
         claim = Claim.model_construct(**own)
-        return ClaimLine.model_construct(
-            **head, type="reference_claimed", schema_version=1, data=claim
-        )
+        return ClaimLine.model_construct(**head, type=kind, schema_version=1, data=claim)
     answer = Answer.model_construct(**own)
     return ReceiptLine.model_construct(**head, type="receipt_issued", schema_version=1, data=answer)
 
@@ -211,6 +213,8 @@ def event_of(line: Line) -> Any:
     own: dict[str, Any]
     if isinstance(line, ClaimLine | ReceiptLine):
         own = line.data.model_dump()
+        if isinstance(line, ClaimLine) and line.version > 1:
+            own["type"] = line.type
     else:
         own = line.model_dump(exclude={"stream", "id", "version"})
     fields = {
