@@ -44,6 +44,7 @@ from projections.registry import PROJECTIONS
 from projections.timeline import EventFeed, events_after
 from tracker.application import Tracker
 from tracker.keys import KeyRing
+from tracker.progress import Advance, ignore
 
 __all__ = [
     "AgreementPage",
@@ -122,8 +123,10 @@ class ReadModels:
         with self._working:
             return self._follow(tracker, BATCH_SIZE, wait=False)
 
-    def rebuild(self, tracker: Tracker) -> int:
+    def rebuild(self, tracker: Tracker, advance: Advance = ignore) -> int:
         """Empty every view and replay the whole log; returns how many notifications it read.
+
+        `advance` is told how many notifications each batch took (for a progress bar).
 
         An event that fails is recorded as incremental processing records it,
         and the rebuild goes on with the rest.
@@ -137,7 +140,7 @@ class ReadModels:
                     _rewind(tx, projection.name)
             self._folds.forget()
             with _collector_paused():
-                return self._follow(tracker, REBUILD_BATCH_SIZE, wait=True)
+                return self._follow(tracker, REBUILD_BATCH_SIZE, wait=True, advance=advance)
 
     def retry(self, tracker: Tracker) -> Retried:
         """Process every recorded failure again, in one transaction; clear those that succeed.
@@ -209,6 +212,7 @@ class ReadModels:
         batch_size: int,
         *,
         wait: bool,
+        advance: Advance = ignore,
     ) -> int:
         processed = 0
         while self._head(tracker) > min(self.positions().values()):
@@ -231,6 +235,7 @@ class ReadModels:
                 self._folds.forget()
                 raise
             processed += len(notifications)
+            advance(len(notifications))
             with self._advanced:
                 self._advanced.notify_all()
         return processed

@@ -241,7 +241,9 @@ def projections_rebuild() -> None:
     """Empty every read model and rebuild it from the events; list the events that failed."""
     with _read_models() as (tracker, read_models):
         started = time.perf_counter()
-        count = read_models.rebuild(tracker)
+        total = tracker.recorder.max_notification_id() or 0
+        with progress("Rebuilding the read models", total) as advance:
+            count = read_models.rebuild(tracker, advance)
         elapsed = time.perf_counter() - started
         database_url = Settings.from_env().database_url
         typer.echo(

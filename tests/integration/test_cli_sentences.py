@@ -256,6 +256,10 @@ def test_long_work_shows_a_bar_on_a_terminal_only(sqlite_url: str, tmp_path: Pat
     assert "Exporting" in on_terminal
     assert f"exported {count} events" in on_terminal
 
+    rebuilt_piped = run(sqlite_url, "projections", "rebuild")
+    assert "Rebuilding" not in rebuilt_piped.stderr
+    assert "Rebuilding the read models" in _on_a_terminal(sqlite_url, "projections", "rebuild")
+
 
 def _on_a_terminal(database_url: str, *args: str) -> str:
     """What `tracker ARGS` writes to stderr when stderr is a terminal (stdout is not)."""
