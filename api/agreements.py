@@ -28,7 +28,7 @@ from api.conditions import (
     representation,
 )
 from api.deps import get_actor, get_clock, get_tracker
-from api.errors import ERROR_RESPONSES, ErrorResponse
+from api.errors import ERROR_RESPONSES, NOT_JSON, ErrorResponse
 from api.models import DraftAgreement, History, HistoryEvent, as_drafted
 from events.base import Day, Version
 from events.catalog import RecordableEvent
@@ -71,7 +71,7 @@ _CREATED_HEADERS = {
 _WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorResponse, "description": "Refused transition, duplicate, or conflict"},
     412: {"model": ErrorResponse, "description": "If-Match names no current version"},
-    415: {"model": ErrorResponse, "description": "The request body is not JSON"},
+    **NOT_JSON,
 }
 
 

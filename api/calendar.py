@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
+from api.conditions import ETAG_HEADER
 from api.deps import get_read_models, get_tracker
 from api.errors import ERROR_RESPONSES
 from projections.service import ReadModels
@@ -23,6 +24,13 @@ from tracker.reminders.calendar import Feed, calendar_feed
 
 router = APIRouter(prefix="/api", tags=["reminders"], responses=ERROR_RESPONSES)
 
+CALENDAR_HEADERS = {
+    "ETag": ETAG_HEADER,
+    "Last-Modified": {
+        "description": "When an agreement of the feed last changed.",
+        "schema": {"type": "string"},
+    },
+}
 CATCH_UP_SECONDS = 2.0
 """How long the feed waits for the read models to include the latest write."""
 
@@ -41,8 +49,8 @@ IfModifiedSince = Annotated[
     response_class=Response,
     summary="Calendar feed (RFC 5545) of anniversaries, expiries, notice deadlines, follow-ups",
     responses={
-        200: {"content": {"text/calendar": {}}},
-        304: {"description": "The copy the client holds is current."},
+        200: {"content": {"text/calendar": {}}, "headers": CALENDAR_HEADERS},
+        304: {"description": "The copy the client holds is current.", "headers": CALENDAR_HEADERS},
     },
 )
 def get_calendar(

@@ -250,3 +250,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 """Errors any endpoint under /api may answer, for the OpenAPI document."""
+NOT_JSON: dict[int | str, dict[str, Any]] = {
+    415: {"model": ErrorResponse, "description": "The request body is not JSON"}
+}
+"""What an endpoint that takes a JSON body answers to any other body."""

