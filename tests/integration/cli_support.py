@@ -20,8 +20,10 @@ TRACKER = Path(sys.executable).with_name("tracker")
 
 
 def environment(database_url: str | None, **env: str) -> dict[str, str]:
-    """This process's environment with only the tracker settings given here."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    """This process's environment with only the tracker settings given here, and the run's
+    cipher key (the suite runs once with a key: every store the tests make is encrypted)."""
+    kept = {"TRACKER_CIPHER_KEY"}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_") or k in kept}
     if database_url is not None:
         clean["TRACKER_DATABASE_URL"] = database_url
     return {**clean, **env}
