@@ -304,7 +304,8 @@ def agreement_states(db: ViewDB, ids: Iterable[UUID]) -> dict[UUID, AgreementSta
         rows = db.fetch(f"SELECT id, state FROM view_agreements WHERE id IN ({marks})", chunk)
         for row in rows:
             try:
-                found[UUID(row["id"])] = AgreementState.model_validate_json(row["state"])
+                state = db.codec.open_text(row["state"])
+                found[UUID(row["id"])] = AgreementState.model_validate_json(state)
             except ValidationError:
                 continue  # a state of another version's shape: reminded without its details
     return found

@@ -79,7 +79,7 @@ def listed_state(read_models: ReadModels, agreement_id: UUID) -> dict[str, Any]:
         "SELECT state FROM view_agreements WHERE id = ?", (str(agreement_id),)
     )
     assert len(rows) == 1
-    state: dict[str, Any] = json.loads(rows[0]["state"])
+    state: dict[str, Any] = json.loads(read_models.db.codec.open_text(rows[0]["state"]))
     return state
 
 
