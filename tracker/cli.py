@@ -316,7 +316,8 @@ def reminders_sweep(
     try:
         settings = Settings.from_env()
         check_keys(settings.database_url)
-        report = sweep_once(settings, settings.clock, today, dry_run=dry_run)
+        with progress("Sweeping", None):
+            report = sweep_once(settings, settings.clock, today, dry_run=dry_run)
     except SweepInFuture as error:
         typer.echo(
             f"error: {error.day} is after today ({error.today}) and a sweep records only what"

@@ -259,6 +259,8 @@ def test_long_work_shows_a_bar_on_a_terminal_only(sqlite_url: str, tmp_path: Pat
     rebuilt_piped = run(sqlite_url, "projections", "rebuild")
     assert "Rebuilding" not in rebuilt_piped.stderr
     assert "Rebuilding the read models" in _on_a_terminal(sqlite_url, "projections", "rebuild")
+    assert "Sweeping" in _on_a_terminal(sqlite_url, "reminders", "sweep")
+    assert "Sweeping" not in run(sqlite_url, "reminders", "sweep").stderr
 
 
 def _on_a_terminal(database_url: str, *args: str) -> str:
