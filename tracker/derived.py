@@ -17,6 +17,10 @@ A derived event is not a fact, so it never stands in a person's way:
   what a person withdrew by hand (a person's word that it did not happen
   stands for that date). What the tracker withdrew is recorded again only
   when the facts call for it anew, e.g. once the person's fact is retracted.
+
+Reading the store, a derived event that the facts make impossible gives way
+in the fold itself (`timeline.settle`), so a fact read before the withdrawal
+recorded with it (a read model at that version) folds as well.
 """
 
 from __future__ import annotations
