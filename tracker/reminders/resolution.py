@@ -34,7 +34,7 @@ from tracker.state import AgreementState, Record, Status
 from tracker.timeline import fold
 
 ENDED = frozenset(s for s in Status if s.value in {"expired", "terminated", "voided"})
-"""Statuses that end every reminder of an agreement (`voided` joins when the status exists)."""
+"""Statuses that end every reminder of an agreement."""
 BOUND = frozenset({Status.SIGNED, Status.IN_FORCE, Status.SUSPENDED})
 
 _ENDINGS = {"expired": "expired", "terminated": "was terminated", "voided": "was voided"}
