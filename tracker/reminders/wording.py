@@ -8,7 +8,7 @@ out when the reminder is read, against the reader's clock (`message` with
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
@@ -112,9 +112,14 @@ def issued_body(due: DueReminder, state: AgreementState | None, now: datetime) -
     )
     return ReminderIssued(
         agreement_id=due.agreement_id,
+        rule=said.rule,
         follow_up_id=UUID(due.key) if due.key else None,
+        subject=said.subject,
+        due_on=said.due_on,
         stage=due.stage,
         message=message(said),
+        title=said.title,
+        reference=said.reference,
+        renewal=said.renewal,
         issued_at=now,
-        **asdict(said),
     )
